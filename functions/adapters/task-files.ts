@@ -1,0 +1,36 @@
+// Loads the task catalog from prompts/<task_id>.md and schemas/tasks/<task_id>.schema.json.
+// Both folders sit at the repo root in local mode and beside the bundle on Lambda (copied at bundling).
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TaskCatalog } from '../core/task-catalog.ts';
+
+const SCHEMA_SUFFIX = '.schema.json';
+
+/** The nearest folder at or above this module that holds `prompts/` and `schemas/`. */
+export function assetRoot(start: string = dirname(fileURLToPath(import.meta.url))): string {
+  const fromEnv = process.env.OCRLTY_ASSET_ROOT;
+  if (fromEnv) return fromEnv;
+  let dir = start;
+  for (;;) {
+    if (existsSync(join(dir, 'prompts')) && existsSync(join(dir, 'schemas', 'tasks'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`prompts/ and schemas/tasks/ not found above ${start}`);
+    dir = parent;
+  }
+}
+
+export function loadTaskCatalog(root: string = assetRoot()): TaskCatalog {
+  const schemaDir = join(root, 'schemas', 'tasks');
+  const ids = readdirSync(schemaDir)
+    .filter((f) => f.endsWith(SCHEMA_SUFFIX))
+    .map((f) => f.slice(0, -SCHEMA_SUFFIX.length))
+    .sort();
+  return new TaskCatalog(
+    ids.map((id) => ({
+      id,
+      prompt: readFileSync(join(root, 'prompts', `${id}.md`), 'utf8'),
+      schema: JSON.parse(readFileSync(join(schemaDir, `${id}${SCHEMA_SUFFIX}`), 'utf8')) as Record<string, unknown>,
+    })),
+  );
+}

@@ -1,0 +1,39 @@
+// The R2 key layout of DESIGN.md §5. `artifact_rel` is the key without S3_PREFIX.
+import { ValidationError } from './errors.ts';
+
+/** Ids that become part of an object key: no slashes, no "..", bounded length. */
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
+
+export function isValidId(id: string): boolean {
+  return ID_PATTERN.test(id) && !id.includes('..');
+}
+
+export function assertId(field: string, id: string): void {
+  if (!isValidId(id)) {
+    throw new ValidationError(`${field} must be 1-128 characters of letters, digits, "_", ".", ":" or "-"`, {
+      [field]: id,
+    });
+  }
+}
+
+/** UTC calendar day, the folder level of every artifact. */
+export function dayOf(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+export const extractRel = (day: string, requestId: string): string => `extracts/${day}/${requestId}.json`;
+export const batchRel = (day: string, runId: string): string => `batches/${day}/${runId}.json`;
+export const evalRel = (day: string, evalId: string): string => `evals/${day}/${evalId}.json`;
+export const inputsPrefixRel = (day: string, runId: string): string => `inputs/${day}/${runId}/`;
+
+/** Full object key inside the bucket. */
+export function fullKey(prefix: string, rel: string): string {
+  return prefix ? `${prefix}/${rel}` : rel;
+}
+
+const REL_PATTERN = /^(extracts|batches|evals)\/\d{4}-\d{2}-\d{2}\/[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}\.json$/;
+
+/** True for a well-formed artifact ref (no traversal, inside the layout). */
+export function isArtifactRel(rel: string): boolean {
+  return REL_PATTERN.test(rel) && !rel.includes('..');
+}

@@ -1,0 +1,27 @@
+// POST /v1/extract: one image in, fields out, artifact kept.
+import { appDeps } from '../../adapters/container.ts';
+import { httpImageFetcher } from '../../adapters/image-fetcher.ts';
+import { type ExtractRequestDeps, extractFromRequest } from '../../core/extract-request.ts';
+import { type HttpDeps, httpHandler, ok } from '../../http/chain.ts';
+import { parseBody, validateExtractRequest } from '../../http/validators.ts';
+
+export const makeExtractHandler = (getDeps: () => Promise<HttpDeps & ExtractRequestDeps>) =>
+  httpHandler('extract', getDeps, async (req, deps) => {
+    const body = parseBody(validateExtractRequest, req.body);
+    return ok(await extractFromRequest(deps, req.principal!, body, req.requestId));
+  });
+
+export const extractHandler = makeExtractHandler(async () => {
+  const deps = await appDeps();
+  return {
+    ...deps,
+    images: httpImageFetcher,
+    limits: deps.config.limits,
+    debugMode: deps.config.debugMode,
+    settings: {
+      allowOverwrite: deps.config.s3.allowOverwrite,
+      maxRetries: deps.config.inference.maxRetries,
+      retryBaseMs: deps.config.inference.retryBaseMs,
+    },
+  };
+});

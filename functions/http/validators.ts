@@ -1,0 +1,35 @@
+// Request-body validators, compiled once per container from schemas/api (STYLE.md: never per call).
+import { Ajv, type ValidateFunction } from 'ajv';
+import extractRequestSchema from '../../schemas/api/extract-request.schema.json' with { type: 'json' };
+import { ValidationError } from '../core/errors.ts';
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+
+export interface ExtractRequestBody {
+  task_id: string;
+  image_base64?: string;
+  image_url?: string;
+  mime_type?: string;
+  request_id?: string;
+}
+
+export const validateExtractRequest = ajv.compile<ExtractRequestBody>(extractRequestSchema);
+
+/** Narrows `body` to T or throws a 400 listing every problem. */
+export function parseBody<T>(validate: ValidateFunction<T>, body: unknown): T {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new ValidationError('The request body must be a JSON object');
+  }
+  if (validate(body)) return body;
+  const problems = (validate.errors ?? [])
+    .filter((e) => e.keyword !== 'if')
+    .map((e) => {
+      const where = e.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : 'body';
+      if (e.keyword === 'additionalProperties') {
+        return `${where}: unknown field "${String((e.params as { additionalProperty: string }).additionalProperty)}"`;
+      }
+      if (e.keyword === 'oneOf') return 'send exactly one of image_base64 or image_url';
+      return `${where}: ${e.message ?? e.keyword}`;
+    });
+  throw new ValidationError(`Invalid request body: ${problems.join('; ')}`, { problems });
+}
