@@ -1,0 +1,62 @@
+// `npm start`: the whole OCRlty system locally on http://127.0.0.1:8080 (PORT), data in .ocrlty/
+// (LOCAL_DATA_DIR). Mock model unless VLLM_BASE_URL is set. Ctrl-C stops it cleanly.
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { appDeps } from '../../functions/adapters/container.ts';
+import { loadConfig } from '../../functions/config.ts';
+import { createKey } from '../../functions/core/keys.ts';
+import { REPO_ROOT, startLocalStack } from './stack.ts';
+
+async function main(): Promise<void> {
+  const envFile = join(process.cwd(), '.env');
+  if (existsSync(envFile)) process.loadEnvFile(envFile);
+  const dataDir = resolve(process.env.LOCAL_DATA_DIR ?? join(REPO_ROOT, '.ocrlty'));
+  const port = Number(process.env.PORT ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number (got "${process.env.PORT}")`);
+
+  const stack = await startLocalStack({ dataDir, port, host: process.env.HOST ?? '127.0.0.1' });
+  // Fail fast on bad configuration before anyone calls the API.
+  const config = loadConfig(process.env);
+  const deps = await appDeps();
+
+  const keys = await deps.keys.list();
+  let firstKey: string | undefined;
+  if (keys.length === 0) {
+    const created = await createKey(deps.keys, config.apiKeyPepper, { keyId: 'local-admin', role: 'admin', now: new Date() });
+    firstKey = created.apiKey;
+  }
+
+  const lines = [
+    `OCRlty local stack is up: ${stack.url}`,
+    `  data:      ${dataDir}`,
+    `  model:     ${config.inference.backend}${config.inference.backend === 'vllm' ? ` (${config.inference.baseUrl}, ${config.inference.model})` : ''}`,
+    `  debug:     DEBUG_MODE=${config.debugMode ? 1 : 0}`,
+  ];
+  if (firstKey) {
+    lines.push(
+      '',
+      'Created the first API key (key_id local-admin, role admin). It is shown only this once:',
+      `  ${firstKey}`,
+      '',
+      `  curl -H "Authorization: Bearer ${firstKey}" ${stack.url}/v1/me`,
+    );
+  }
+  lines.push('', 'Manage keys: npx ocrlty keys create --key-id NAME --role client | keys list | keys revoke --key-id NAME', 'Ctrl-C to stop.');
+  process.stderr.write(`${lines.join('\n')}\n`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`\n${signal}: stopping OCRlty local stack…\n`);
+    await stack.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`OCRlty failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,107 @@
+// The whole system on one machine: emulators on disk, tables and bucket created, the gateway serving
+// the route table. `npm start` and the integration tests both start it through startLocalStack.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TABLES } from '../../functions/tables.ts';
+import { createTables, startDynalite, startS3rver, type Emulator } from './emulators.ts';
+import { type Gateway, startGateway } from './gateway.ts';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const LOCAL_BUCKET = 'ocrlty-local';
+
+export interface LocalStackOptions {
+  dataDir: string;
+  port: number;
+  host?: string;
+  /** Extra environment for the handlers (tests set DEBUG_MODE, VLLM_BASE_URL…). */
+  env?: Record<string, string | undefined>;
+  onAccess?: Parameters<typeof startGateway>[0]['onAccess'];
+}
+
+export interface LocalStack {
+  url: string;
+  dataDir: string;
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/** Endpoints of a running stack, for the CLI: `<dataDir>/endpoints.json`. */
+export interface EndpointsFile {
+  pid: number;
+  api: string;
+  dynamodb: string;
+  s3: string;
+  tables: Record<string, string>;
+}
+
+/** The local pepper: API_KEY_PEPPER if set, else one generated on first start and kept in the data folder. */
+export function localPepper(dataDir: string, env: Record<string, string | undefined> = process.env): string {
+  if (env.API_KEY_PEPPER) return env.API_KEY_PEPPER;
+  const file = join(dataDir, 'secrets', 'api_key_pepper');
+  if (!existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
+export function localTableNames(): Record<string, string> {
+  return Object.fromEntries(TABLES.map((t) => [t.envVar, `ocrlty-local-${t.id}`]));
+}
+
+export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
+  const dataDir = resolve(opts.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const emulators: Emulator[] = [];
+  try {
+    const dynamo = await startDynalite(dataDir);
+    emulators.push(dynamo);
+    const s3 = await startS3rver(dataDir, LOCAL_BUCKET);
+    emulators.push(s3);
+    const tables = localTableNames();
+    await createTables(dynamo.endpoint, TABLES, tables);
+
+    const env: Record<string, string> = {
+      STAGE: 'local',
+      AWS_REGION: 'us-east-1',
+      DYNAMODB_ENDPOINT_URL: dynamo.endpoint,
+      ...tables,
+      S3_BUCKET: LOCAL_BUCKET,
+      S3_ENDPOINT_URL: s3.endpoint,
+      S3_REGION: 'us-east-1',
+      S3_FORCE_PATH_STYLE: '1',
+      R2_ACCESS_KEY_ID: 'S3RVER',
+      R2_SECRET_ACCESS_KEY: 'S3RVER',
+      API_KEY_PEPPER: localPepper(dataDir, { ...process.env, ...opts.env }),
+    };
+    // The handlers read process.env exactly as on Lambda; local mode owns these variables.
+    for (const [k, v] of Object.entries({ ...opts.env })) if (v !== undefined) process.env[k] = v;
+    Object.assign(process.env, env);
+
+    const gateway: Gateway = await startGateway({
+      repoRoot: REPO_ROOT,
+      port: opts.port,
+      ...(opts.host ? { host: opts.host } : {}),
+      ...(opts.onAccess ? { onAccess: opts.onAccess } : {}),
+    });
+    const endpoints: EndpointsFile = { pid: process.pid, api: gateway.url, dynamodb: dynamo.endpoint, s3: s3.endpoint, tables };
+    const endpointsFile = join(dataDir, 'endpoints.json');
+    writeFileSync(endpointsFile, JSON.stringify(endpoints, null, 2));
+
+    return {
+      url: gateway.url,
+      dataDir,
+      env,
+      async close() {
+        await gateway.close();
+        for (const e of emulators.reverse()) await e.close();
+        rmSync(endpointsFile, { force: true });
+      },
+    };
+  } catch (err) {
+    for (const e of emulators.reverse()) await e.close().catch(() => undefined);
+    throw err;
+  }
+}
