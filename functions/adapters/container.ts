@@ -4,6 +4,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { type Config, loadConfig } from '../config.ts';
 import type { ArtifactIndex, ArtifactStore, Clock, KeyStore, Logger, ModelClient } from '../core/ports.ts';
+import type { ExtractDeps } from '../core/extract.ts';
 import type { TaskCatalog } from '../core/task-catalog.ts';
 import { DynamoArtifactIndex } from './dynamo/artifact-index.ts';
 import { makeDynamoClient } from './dynamo/client.ts';
@@ -55,6 +56,22 @@ export function buildAppDeps(config: Config): AppDeps {
     model: makeModelClient(config.inference, logger),
     dynamo,
     s3,
+  };
+}
+
+/** The extract use case's dependencies, shared by POST /v1/extract and the ExtractItem task. */
+export function extractDepsOf(deps: AppDeps): ExtractDeps {
+  return {
+    model: deps.model,
+    store: deps.store,
+    index: deps.index,
+    clock: deps.clock,
+    logger: deps.logger,
+    settings: {
+      allowOverwrite: deps.config.s3.allowOverwrite,
+      maxRetries: deps.config.inference.maxRetries,
+      retryBaseMs: deps.config.inference.retryBaseMs,
+    },
   };
 }
 

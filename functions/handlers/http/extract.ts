@@ -1,5 +1,5 @@
 // POST /v1/extract: one image in, fields out, artifact kept.
-import { appDeps } from '../../adapters/container.ts';
+import { appDeps, extractDepsOf } from '../../adapters/container.ts';
 import { httpImageFetcher } from '../../adapters/image-fetcher.ts';
 import { type ExtractRequestDeps, extractFromRequest } from '../../core/extract-request.ts';
 import { type HttpDeps, httpHandler, ok } from '../../http/chain.ts';
@@ -15,13 +15,9 @@ export const extractHandler = makeExtractHandler(async () => {
   const deps = await appDeps();
   return {
     ...deps,
+    ...extractDepsOf(deps),
     images: httpImageFetcher,
     limits: deps.config.limits,
     debugMode: deps.config.debugMode,
-    settings: {
-      allowOverwrite: deps.config.s3.allowOverwrite,
-      maxRetries: deps.config.inference.maxRetries,
-      retryBaseMs: deps.config.inference.retryBaseMs,
-    },
   };
 });
