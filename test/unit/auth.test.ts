@@ -1,0 +1,117 @@
+import { describe, expect, test } from 'vitest';
+import {
+  ROLE_SCOPES,
+  apiKeyFromHeaders,
+  canAccess,
+  generateApiKey,
+  hashApiKey,
+  hashesEqual,
+  parseScopes,
+  requireScope,
+} from '../../functions/core/auth.ts';
+import { ANONYMOUS_ADMIN, authenticate } from '../../functions/core/authenticate.ts';
+import { ForbiddenError, UnauthorizedError, ValidationError } from '../../functions/core/errors.ts';
+import { createKey } from '../../functions/core/keys.ts';
+import { MemoryKeyStore } from './fakes.ts';
+
+const PEPPER = 'unit-test-pepper-0123456789';
+
+describe('API key hashing', () => {
+  test('hashes are HMAC-SHA256 hex, stable for a pepper and different across peppers', () => {
+    const key = generateApiKey();
+    expect(hashApiKey(PEPPER, key)).toMatch(/^[0-9a-f]{64}$/);
+    expect(hashApiKey(PEPPER, key)).toBe(hashApiKey(PEPPER, key));
+    expect(hashApiKey(`${PEPPER}x`, key)).not.toBe(hashApiKey(PEPPER, key));
+  });
+
+  test('generated keys are long, URL-safe and unique', () => {
+    const keys = new Set(Array.from({ length: 100 }, generateApiKey));
+    expect(keys.size).toBe(100);
+    for (const k of keys) expect(k).toMatch(/^ocr_[A-Za-z0-9_-]{43}$/);
+  });
+
+  test('hashesEqual compares equal-length hex and rejects different or empty values', () => {
+    const h = hashApiKey(PEPPER, 'a');
+    expect(hashesEqual(h, h)).toBe(true);
+    expect(hashesEqual(h, hashApiKey(PEPPER, 'b'))).toBe(false);
+    expect(hashesEqual(h, h.slice(0, 10))).toBe(false);
+    expect(hashesEqual('', '')).toBe(false);
+  });
+});
+
+describe('reading the key from headers', () => {
+  test('accepts Authorization: Bearer in any header case', () => {
+    expect(apiKeyFromHeaders({ authorization: 'Bearer abc' })).toBe('abc');
+    expect(apiKeyFromHeaders({ Authorization: 'bearer   abc ' })).toBe('abc');
+  });
+
+  test('accepts X-API-Key when no bearer is given', () => {
+    expect(apiKeyFromHeaders({ 'X-Api-Key': 'k1' })).toBe('k1');
+  });
+
+  test('ignores other authorization schemes and empty headers', () => {
+    expect(apiKeyFromHeaders({ authorization: 'Basic Zm9vOmJhcg==' })).toBeUndefined();
+    expect(apiKeyFromHeaders({ 'x-api-key': '  ' })).toBeUndefined();
+    expect(apiKeyFromHeaders(null)).toBeUndefined();
+  });
+});
+
+describe('scopes and roles', () => {
+  test('roles map to the seed scopes', () => {
+    expect(ROLE_SCOPES.client).toEqual(['extract:run']);
+    expect(ROLE_SCOPES.debugger).toEqual(['extract:run', 'debug:run', 'debug:read_raw']);
+    expect(ROLE_SCOPES.admin).toContain('admin');
+  });
+
+  test('parseScopes takes CSV or a JSON array and refuses unknown scopes', () => {
+    expect(parseScopes('extract:run, debug:run')).toEqual(['extract:run', 'debug:run']);
+    expect(parseScopes('["debug:read_raw"]')).toEqual(['debug:read_raw']);
+    expect(() => parseScopes('extract:run,root')).toThrow(ValidationError);
+    expect(() => parseScopes('[broken')).toThrow(ValidationError);
+  });
+
+  test('requireScope refuses a key without the scope and lets admin through', () => {
+    const client = { keyId: 'c', role: 'client' as const, scopes: ROLE_SCOPES.client };
+    expect(() => requireScope(client, 'debug:run')).toThrow(ForbiddenError);
+    expect(() => requireScope(client, 'extract:run')).not.toThrow();
+    expect(() => requireScope(ANONYMOUS_ADMIN, 'debug:read_raw')).not.toThrow();
+  });
+
+  test('owner isolation: a client sees only its own, an admin sees all', () => {
+    const client = { keyId: 'c', role: 'client' as const, scopes: ROLE_SCOPES.client };
+    const admin = { keyId: 'a', role: 'admin' as const, scopes: ROLE_SCOPES.admin };
+    expect(canAccess(client, 'c')).toBe(true);
+    expect(canAccess(client, 'other')).toBe(false);
+    expect(canAccess(client, undefined)).toBe(false);
+    expect(canAccess(admin, 'other')).toBe(true);
+  });
+});
+
+describe('authenticate', () => {
+  async function prepare() {
+    const keys = new MemoryKeyStore();
+    const created = await createKey(keys, PEPPER, { keyId: 'alice', role: 'client', now: new Date() });
+    return { keys, apiKey: created.apiKey, deps: { keys, settings: { authEnabled: true, apiKeyPepper: PEPPER } } };
+  }
+
+  test('a valid key resolves to its principal; only the hash was stored', async () => {
+    const { deps, apiKey, keys } = await prepare();
+    const principal = await authenticate(deps, { authorization: `Bearer ${apiKey}` });
+    expect(principal).toEqual({ keyId: 'alice', role: 'client', scopes: ['extract:run'] });
+    expect(JSON.stringify(await keys.list())).not.toContain(apiKey);
+  });
+
+  test('missing, unknown and revoked keys are all 401', async () => {
+    const { deps, apiKey, keys } = await prepare();
+    await expect(authenticate(deps, {})).rejects.toBeInstanceOf(UnauthorizedError);
+    await expect(authenticate(deps, { 'x-api-key': 'ocr_wrong' })).rejects.toBeInstanceOf(UnauthorizedError);
+    await keys.revoke('alice', new Date().toISOString());
+    await expect(authenticate(deps, { 'x-api-key': apiKey })).rejects.toBeInstanceOf(UnauthorizedError);
+  });
+
+  test('with AUTH_ENABLED=0 everyone is the anonymous admin', async () => {
+    const { keys } = await prepare();
+    const principal = await authenticate({ keys, settings: { authEnabled: false, apiKeyPepper: '' } }, {});
+    expect(principal).toBe(ANONYMOUS_ADMIN);
+  });
+});

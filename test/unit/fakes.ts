@@ -1,0 +1,109 @@
+// In-memory port fakes for unit tests of the core.
+import type { ApiKeyRecord } from '../../functions/core/auth.ts';
+import { ConflictError, NotFoundError } from '../../functions/core/errors.ts';
+import type {
+  ArtifactIndex,
+  ArtifactIndexEntry,
+  ArtifactKind,
+  ArtifactStore,
+  Clock,
+  KeyStore,
+  Logger,
+  ModelAnswer,
+  ModelClient,
+  ModelRequest,
+  StoredObject,
+} from '../../functions/core/ports.ts';
+
+export class MemoryKeyStore implements KeyStore {
+  readonly records = new Map<string, ApiKeyRecord>();
+  async create(record: ApiKeyRecord) {
+    if (this.records.has(record.keyId)) throw new ConflictError('exists');
+    this.records.set(record.keyId, { ...record });
+  }
+  async findByHash(hash: string) {
+    return [...this.records.values()].find((r) => r.keyHash === hash);
+  }
+  async get(keyId: string) {
+    return this.records.get(keyId);
+  }
+  async list() {
+    return [...this.records.values()];
+  }
+  async revoke(keyId: string, at: string) {
+    const r = this.records.get(keyId);
+    if (!r) throw new NotFoundError();
+    r.revokedAt ??= at;
+    return r;
+  }
+}
+
+export class MemoryArtifactIndex implements ArtifactIndex {
+  readonly rows = new Map<string, ArtifactIndexEntry>();
+  async claim(entry: ArtifactIndexEntry, opts: { overwrite: boolean }) {
+    const k = `${entry.kind}#${entry.id}`;
+    if (this.rows.has(k) && !opts.overwrite) throw new ConflictError(`${entry.id} was already used`);
+    this.rows.set(k, { ...entry });
+  }
+  async complete(kind: ArtifactKind, id: string, status: 'ok' | 'error') {
+    const row = this.rows.get(`${kind}#${id}`);
+    if (row) row.status = status;
+  }
+  async release(kind: ArtifactKind, id: string) {
+    this.rows.delete(`${kind}#${id}`);
+  }
+  async get(kind: ArtifactKind, id: string) {
+    return this.rows.get(`${kind}#${id}`);
+  }
+}
+
+export class MemoryArtifactStore implements ArtifactStore {
+  readonly objects = new Map<string, Buffer>();
+  async putJson(rel: string, body: unknown, opts: { overwrite: boolean }) {
+    await this.putBytes(rel, Buffer.from(JSON.stringify(body)), 'application/json', opts);
+  }
+  async getJson<T>(rel: string) {
+    const b = this.objects.get(rel);
+    return b ? (JSON.parse(b.toString()) as T) : undefined;
+  }
+  async putBytes(rel: string, bytes: Uint8Array, _type: string, opts: { overwrite: boolean }) {
+    if (this.objects.has(rel) && !opts.overwrite) throw new ConflictError('exists');
+    this.objects.set(rel, Buffer.from(bytes));
+  }
+  async getBytes(rel: string) {
+    return this.objects.get(rel);
+  }
+  async delete(rel: string) {
+    this.objects.delete(rel);
+  }
+  async list(prefix: string, opts: { limit: number }) {
+    const objects: StoredObject[] = [...this.objects.entries()]
+      .filter(([k]) => k.startsWith(prefix))
+      .slice(0, opts.limit)
+      .map(([rel, b]) => ({ rel, size: b.length }));
+    return { objects };
+  }
+}
+
+/** A model that plays a script: each call takes the next step (an answer text or an error to throw). */
+export class ScriptedModel implements ModelClient {
+  readonly backend = 'scripted';
+  readonly model = 'scripted-model';
+  calls: ModelRequest[] = [];
+  constructor(private readonly steps: Array<string | Error>) {}
+  async complete(request: ModelRequest): Promise<ModelAnswer> {
+    this.calls.push(request);
+    const step = this.steps.shift();
+    if (step === undefined) throw new Error('script exhausted');
+    if (step instanceof Error) throw step;
+    return { text: step, model: this.model, usage: { total_tokens: 10 } };
+  }
+  async ping() {}
+}
+
+export const fixedClock = (iso = '2026-11-23T10:00:00.000Z'): Clock & { slept: number[] } => {
+  const slept: number[] = [];
+  return { now: () => new Date(iso), sleep: async (ms) => void slept.push(ms), slept };
+};
+
+export const quietLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
