@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { VllmModelClient } from '../../functions/adapters/model/vllm.ts';
+import { loadTaskCatalog } from '../../functions/adapters/task-files.ts';
+import { ModelCallError } from '../../functions/core/ports.ts';
+import { type FakeVllm, startFakeVllm } from '../support/fake-vllm.ts';
+import { makePng } from '../support/images.ts';
+import { quietLogger } from './fakes.ts';
+
+const task = loadTaskCatalog().get('receipt_fields_v1');
+let fake: FakeVllm;
+
+function client(overrides: { readTimeoutS?: number; apiKey?: string; baseUrl?: string } = {}) {
+  return new VllmModelClient(
+    {
+      backend: 'vllm',
+      baseUrl: overrides.baseUrl ?? fake.url,
+      apiKey: overrides.apiKey ?? 'test-vllm-key',
+      model: 'Qwen/Qwen3-VL-8B-Instruct',
+      readTimeoutS: overrides.readTimeoutS ?? 5,
+      maxRetries: 0,
+      retryBaseMs: 1,
+      maxTokens: 512,
+      maxInflight: 4,
+    },
+    quietLogger,
+  );
+}
+
+const request = { task, image: { bytes: makePng(), mimeType: 'image/png' }, requestId: 'r1' };
+
+beforeAll(async () => {
+  fake = await startFakeVllm();
+});
+afterAll(async () => fake.close());
+beforeEach(() => {
+  fake.reset();
+  fake.latencyMs = 0;
+});
+
+describe('VllmModelClient against a protocol-faithful fake', () => {
+  test('sends the bearer key, model, image as data: URI, json_schema response_format and temperature 0', async () => {
+    const answer = await client().complete(request);
+    expect(fake.calls).toHaveLength(1);
+    expect(fake.calls[0]!.problems).toEqual([]);
+    const body = fake.calls[0]!.body;
+    expect(body.response_format?.json_schema?.name).toBe('receipt_fields_v1');
+    expect(body.response_format?.json_schema?.schema).toEqual(task.schema);
+    expect(body.max_tokens).toBe(512);
+    expect(JSON.parse(answer.text)).toHaveProperty('total');
+    expect(answer.usage?.total_tokens).toBe(907);
+  });
+
+  test('a wrong API key is a rejected call (not retryable)', async () => {
+    const err = await client({ apiKey: 'wrong' }).complete(request).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ModelCallError);
+    expect((err as ModelCallError).kind).toBe('rejected');
+    expect((err as ModelCallError).retryable).toBe(false);
+  });
+
+  test.each([
+    [429, 'throttled'],
+    [500, 'unavailable'],
+    [503, 'unavailable'],
+    [400, 'rejected'],
+  ])('HTTP %i maps to %s', async (status, kind) => {
+    fake.behaviour = { kind: 'status', status };
+    const err = (await client().complete(request).catch((e: unknown) => e)) as ModelCallError;
+    expect(err.kind).toBe(kind);
+    expect(err.upstreamStatus).toBe(status);
+  });
+
+  test('an unreachable server is unavailable and retryable', async () => {
+    const err = (await client({ baseUrl: 'http://127.0.0.1:9/v1' }).complete(request).catch((e: unknown) => e)) as ModelCallError;
+    expect(err.kind).toBe('unavailable');
+    expect(err.retryable).toBe(true);
+  });
+
+  test('a slow server past VLLM_READ_TIMEOUT_S is a timeout', async () => {
+    fake.behaviour = { kind: 'hang' };
+    const err = (await client({ readTimeoutS: 0.3 }).complete(request).catch((e: unknown) => e)) as ModelCallError;
+    expect(err.kind).toBe('timeout');
+  });
+
+  test('ping lists models with the key', async () => {
+    await expect(client().ping()).resolves.toBeUndefined();
+    await expect(client({ apiKey: 'nope' }).ping()).rejects.toBeInstanceOf(ModelCallError);
+  });
+});
