@@ -1,2 +1,12 @@
 import { defineConfig } from 'vitest/config';
-export default defineConfig({ test: { include: ['test/**/*.test.ts'], testTimeout: 30000, hookTimeout: 60000 } });
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // Integration files each start their own local stack; two cores, so keep the fan-out small.
+    maxWorkers: 2,
+    reporters: ['default', './test/summary-reporter.ts'],
+  },
+});

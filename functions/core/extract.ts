@@ -163,14 +163,21 @@ export async function extractDocument(deps: ExtractDeps, input: ExtractInput): P
     created_at: started.toISOString(),
   };
 
-  try {
-    await deps.store.putJson(rel, artifact, { overwrite });
-  } catch (err) {
+  // The artifact and the index status are written side by side; if the artifact cannot be written the
+  // claim is given back, so the request_id can be used again and no index row points at nothing.
+  const [written, completed] = await Promise.allSettled([
+    deps.store.putJson(rel, artifact, { overwrite }),
+    deps.index.complete('extract', input.requestId, artifact.error ? 'error' : 'ok'),
+  ]);
+  if (written.status === 'rejected') {
     await deps.index.release('extract', input.requestId).catch(() => undefined);
-    if (err instanceof ConflictError) throw new ConflictError(`request_id "${input.requestId}" was already used`, { request_id: input.requestId });
+    const err: unknown = written.reason;
+    if (err instanceof ConflictError) {
+      throw new ConflictError(`request_id "${input.requestId}" was already used`, { request_id: input.requestId });
+    }
     throw err;
   }
-  await deps.index.complete('extract', input.requestId, artifact.error ? 'error' : 'ok');
+  if (completed.status === 'rejected') throw completed.reason;
   deps.logger.info('extract_done', {
     request_id: input.requestId,
     run_id: input.runId,

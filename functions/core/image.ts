@@ -21,12 +21,11 @@ export interface InspectedImage {
   sha256: string;
 }
 
-const BASE64_BODY = /^[A-Za-z0-9+/]*={0,2}$/;
 const DATA_URI = /^data:([\w.+-]+\/[\w.+-]+)?(;[\w-]+=[\w.-]+)*;base64,/i;
 
 /**
- * Decodes `image_base64` strictly (plain or as a `data:` URI). Buffer.from is lenient and would
- * silently drop bad characters, so the alphabet and padding are checked first.
+ * Decodes `image_base64` strictly (plain or as a `data:` URI): a stray character or misplaced padding
+ * is a 400, not silently dropped bytes.
  */
 export function decodeBase64Image(input: string, maxImageBytes: number): { bytes: Buffer; dataUriMime?: string } {
   let text = input;
@@ -41,10 +40,14 @@ export function decodeBase64Image(input: string, maxImageBytes: number): { bytes
   if (Math.floor((text.length * 3) / 4) - 2 > maxImageBytes) {
     throw new PayloadTooLargeError(`Image is larger than ${maxImageBytes} bytes`, { max_image_bytes: maxImageBytes });
   }
-  if (text.length === 0 || !BASE64_BODY.test(text) || text.length % 4 === 1) {
+  if (text.length === 0 || text.length % 4 === 1) throw new ValidationError('image_base64 is not valid base64');
+  const bytes = Buffer.from(text, 'base64');
+  // Node's decoder skips characters outside the alphabet and stops at "=", so any such character shows
+  // up as missing bytes: a native O(n) check instead of a regex over megabytes of text.
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  if (bytes.length !== Math.floor((text.length * 3) / 4) - padding) {
     throw new ValidationError('image_base64 is not valid base64');
   }
-  const bytes = Buffer.from(text, 'base64');
   if (bytes.length > maxImageBytes) {
     throw new PayloadTooLargeError(`Image is larger than ${maxImageBytes} bytes`, {
       max_image_bytes: maxImageBytes,

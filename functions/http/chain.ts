@@ -153,7 +153,7 @@ function buildRequest(event: APIGatewayProxyEvent, route: RouteDefinition, reque
     requestId,
     route,
     principal,
-    body: route.body === 'json' ? parseJsonBody(rawBody, headers['content-type']) : undefined,
+    body: route.body === 'json' ? parseJsonBody(event.isBase64Encoded ? rawBody.toString('utf8') : (event.body ?? ''), headers['content-type']) : undefined,
     rawBody,
     headers,
     query: Object.fromEntries(Object.entries(event.queryStringParameters ?? {}).filter(([, v]) => v !== undefined)) as Record<
@@ -168,13 +168,13 @@ function buildRequest(event: APIGatewayProxyEvent, route: RouteDefinition, reque
   };
 }
 
-function parseJsonBody(raw: Buffer, contentType: string | undefined): unknown {
+function parseJsonBody(text: string, contentType: string | undefined): unknown {
   if (contentType && !/^application\/([\w.+-]+\+)?json\b/i.test(contentType.trim())) {
     throw new UnsupportedMediaTypeError('Send the body as application/json', { content_type: contentType });
   }
-  if (raw.length === 0) throw new ValidationError('The request body is empty; send a JSON object');
+  if (text.length === 0) throw new ValidationError('The request body is empty; send a JSON object');
   try {
-    return JSON.parse(raw.toString('utf8'));
+    return JSON.parse(text);
   } catch (err) {
     throw new ValidationError('The request body is not valid JSON', {
       parse_error: err instanceof Error ? err.message : String(err),

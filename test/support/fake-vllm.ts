@@ -21,6 +21,8 @@ export interface ChatRequest {
 
 export interface ReceivedCall {
   authorization: string | undefined;
+  /** Time from receiving the request to sending the answer: the "model's own time". */
+  serviceMs?: number;
   body: ChatRequest;
   problems: string[];
 }
@@ -123,9 +125,12 @@ export async function startFakeVllm(options: FakeVllmOptions = {}): Promise<Fake
       return send(200, { object: 'list', data: [{ id: opts.model, object: 'model', owned_by: 'vllm' }] });
     }
     if (req.method !== 'POST' || req.url !== '/v1/chat/completions') return send(404, { error: { message: 'not found' } });
+    const received = performance.now();
     const body = (await readJson(req)) as ChatRequest;
     const problems = check(body, req.headers.authorization, opts);
-    fake.calls.push({ authorization: req.headers.authorization, body, problems });
+    const call: ReceivedCall = { authorization: req.headers.authorization, body, problems };
+    fake.calls.push(call);
+    res.on('finish', () => (call.serviceMs = performance.now() - received));
     if (problems.includes('bad or missing Authorization bearer')) return send(401, { error: { message: 'Unauthorized' } });
     fake.inFlight++;
     fake.maxConcurrent = Math.max(fake.maxConcurrent, fake.inFlight);

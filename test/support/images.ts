@@ -20,11 +20,16 @@ function chunk(type: string, data: Buffer): Buffer {
 }
 
 /** A real RGB PNG of the given size; `seed` varies the pixels so different images hash differently. */
-export function makePng(width = 16, height = 8, seed = 0): Buffer {
+export function makePng(width = 16, height = 8, seed = 0, noise = false): Buffer {
   const rows: Buffer[] = [];
+  let state = (seed * 2654435761 + 1) >>> 0;
   for (let y = 0; y < height; y++) {
     const row = Buffer.alloc(1 + width * 3);
-    for (let x = 0; x < width * 3; x++) row[1 + x] = (x * 7 + y * 3 + seed * 31) % 256;
+    for (let x = 0; x < width * 3; x++) {
+      // With noise the pixels barely compress, like a photo; without, a small gradient.
+      state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+      row[1 + x] = noise ? state >>> 24 : (x * 7 + y * 3 + seed * 31) % 256;
+    }
     rows.push(row);
   }
   const ihdr = Buffer.alloc(13);
