@@ -28,11 +28,11 @@ for (const [net, bits] of [
   ['fc00::', 7],
   ['fe80::', 10],
   ['ff00::', 8],
-  ['::ffff:0:0', 96],
 ] as const) {
   blocked.addSubnet(net, bits, 'ipv6');
 }
 
+/** IPv4-mapped IPv6 (::ffff:a.b.c.d) is judged by its IPv4 address; a ::ffff:0:0/96 rule would also block all of IPv4. */
 export function isPublicAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 0) return false;
