@@ -43,12 +43,29 @@ export interface Config {
     maxImageBytes: number;
     maxImagePixels: number;
     maxBodyBytes: number;
+    /** Files in one multipart upload (413 too_many_files above it). */
+    maxUploadFiles: number;
+    /** Total file bytes in one multipart upload (413 payload_too_large above it). */
+    maxUploadBytes: number;
   };
   jobs: {
     progressEveryN: number;
     progressMinSeconds: number;
     syncWaitS: number;
+    /** How often a sync batch endpoint re-reads the job while it waits. */
+    syncPollMs: number;
     stateMachineArn?: string;
+    /** Local mode only: replaces the ASL Retry intervals (ms) so tests don't wait seconds; unset = the ASL's own. */
+    localRetryIntervalMs?: number;
+  };
+  batch: {
+    /** R2 prefix (under S3_PREFIX) that server-side batches (`images_dir`) and `gt_path` are relative to. */
+    dataRoot: string;
+    /** Items in one run; keeps the Map's item list well under the 256 KB state limit (docs/design-notes.md). */
+    maxItems: number;
+    /** Upper bound of a job's `concurrency` (the GPU cap VLLM_MAX_INFLIGHT still applies beneath it). */
+    maxConcurrency: number;
+    defaultConcurrency: number;
   };
   corsAllowOrigins: string[];
 }
@@ -70,7 +87,9 @@ export function loadConfig(env: Env = process.env): Config {
   if (backend === 'vllm' && !baseUrl) r.problem('VLLM_BASE_URL is required when INFERENCE_BACKEND=vllm');
   const authEnabled = r.bool('AUTH_ENABLED', true);
   const pepper = r.str('API_KEY_PEPPER', '');
-  if (authEnabled && pepper.length < 16) {
+  // Only code that verifies keys needs the pepper. On AWS that is the authorizer alone: the CDK app sets
+  // API_KEY_PEPPER_REQUIRED=0 on every other function, which never gets read access to the pepper.
+  if (authEnabled && pepper.length < 16 && r.bool('API_KEY_PEPPER_REQUIRED', true)) {
     r.problem('API_KEY_PEPPER must be set (at least 16 characters) when AUTH_ENABLED=1');
   }
   const bucket = r.str('S3_BUCKET', '');
@@ -120,12 +139,25 @@ export function loadConfig(env: Env = process.env): Config {
       maxImageBytes: r.num('MAX_IMAGE_BYTES', 3 * 1024 * 1024, { min: 1024, max: 4_400_000, int: true }),
       maxImagePixels: r.num('MAX_IMAGE_PIXELS', 50_000_000, { min: 1, int: true }),
       maxBodyBytes: r.num('MAX_BODY_BYTES', 5_800_000, { min: 1024, max: 6_000_000, int: true }),
+      maxUploadFiles: r.num('MAX_UPLOAD_FILES', 100, { min: 1, max: 1000, int: true }),
+      // Multipart arrives base64-encoded in the Lambda event (6 MB cap): ~4.3 MB of files at most.
+      maxUploadBytes: r.num('MAX_UPLOAD_BYTES', 4_000_000, { min: 1024, max: 4_400_000, int: true }),
     },
     jobs: {
       progressEveryN: r.num('JOBS_PROGRESS_EVERY_N', 10, { min: 1, int: true }),
       progressMinSeconds: r.num('JOBS_PROGRESS_MIN_SECONDS', 1, { min: 0 }),
       syncWaitS: r.num('SYNC_WAIT_S', 25, { min: 0, max: 28 }),
+      syncPollMs: r.num('JOBS_SYNC_POLL_MS', 250, { min: 10, max: 5000, int: true }),
       ...optional('stateMachineArn', r.str('STATE_MACHINE_ARN', '')),
+      ...(r.str('LOCAL_WORKFLOW_RETRY_MS', '') === ''
+        ? {}
+        : { localRetryIntervalMs: r.num('LOCAL_WORKFLOW_RETRY_MS', 0, { min: 0, max: 600_000, int: true }) }),
+    },
+    batch: {
+      dataRoot: dataRoot(r),
+      maxItems: r.num('MAX_BATCH_ITEMS', 10_000, { min: 1, max: 10_000, int: true }),
+      maxConcurrency: r.num('MAX_BATCH_CONCURRENCY', 64, { min: 1, max: 1000, int: true }),
+      defaultConcurrency: r.num('BATCH_DEFAULT_CONCURRENCY', 4, { min: 1, max: 1000, int: true }),
     },
     corsAllowOrigins: r
       .str('CORS_ALLOW_ORIGINS', '')
@@ -138,6 +170,17 @@ export function loadConfig(env: Env = process.env): Config {
   }
   r.throwIfProblems();
   return config;
+}
+
+/** DATA_ROOT: a relative R2 prefix without leading/trailing slashes, no `..`, no backslashes. */
+function dataRoot(r: Reader): string {
+  const raw = r.str('DATA_ROOT', 'data');
+  const v = raw.replace(/^\/+|\/+$/g, '');
+  if (v === '' || v.includes('\\') || v.split('/').some((seg) => seg === '..' || seg === '.' || seg === '')) {
+    r.problem(`DATA_ROOT must be a relative prefix such as "data" (got "${raw}")`);
+    return 'data';
+  }
+  return v;
 }
 
 function optional<K extends string>(key: K, value: string): { [P in K]?: string } {

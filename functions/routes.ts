@@ -34,6 +34,17 @@ export interface RouteDefinition {
   memoryMb?: number;
 }
 
+/** What creating a job touches: the job row, the run's index row, staged inputs, the workflow. */
+const JOB_CREATE_NEEDS: Permission[] = [
+  'jobs:read',
+  'jobs:write',
+  'artifacts:read',
+  'artifacts:write',
+  'bucket:read',
+  'bucket:write',
+  'workflow:start',
+];
+
 export const ROUTES: readonly RouteDefinition[] = [
   {
     id: 'health',
@@ -77,7 +88,105 @@ export const ROUTES: readonly RouteDefinition[] = [
     timeoutS: 29,
     memoryMb: 1024,
   },
+  // Jobs and batches (seed §8.3–8.6). Creating a job stages inputs in R2 and starts the workflow.
+  {
+    id: 'extract-async',
+    method: 'POST',
+    path: '/v1/extract_async',
+    handler: 'functions/handlers/http/extract-async.ts',
+    export: 'extractAsyncHandler',
+    scope: 'extract:run',
+    body: 'json',
+    needs: JOB_CREATE_NEEDS,
+    timeoutS: 29,
+    memoryMb: 1024,
+  },
+  ...batchRoutes('batch-extract', '/v1/batch_extract', 'batchExtract', 'json'),
+  ...batchRoutes('batch-extract-upload', '/v1/batch_extract_upload', 'batchExtractUpload', 'multipart'),
+  ...batchRoutes('batch-extract-rerun', '/v1/batch_extract_rerun', 'batchExtractRerun', 'json'),
+  {
+    id: 'jobs-batch-extract-dir',
+    method: 'POST',
+    path: '/v1/jobs/batch_extract_dir',
+    handler: 'functions/handlers/http/batch.ts',
+    export: 'jobsBatchExtractDirHandler',
+    scope: 'extract:run',
+    body: 'json',
+    needs: JOB_CREATE_NEEDS,
+    timeoutS: 29,
+  },
+  {
+    id: 'jobs-batch-extract-rerun',
+    method: 'POST',
+    path: '/v1/jobs/batch_extract_rerun',
+    handler: 'functions/handlers/http/batch.ts',
+    export: 'jobsBatchExtractRerunHandler',
+    scope: 'extract:run',
+    body: 'json',
+    needs: JOB_CREATE_NEEDS,
+    timeoutS: 29,
+  },
+  {
+    id: 'jobs-get',
+    method: 'GET',
+    path: '/v1/jobs/{job_id}',
+    handler: 'functions/handlers/http/jobs.ts',
+    export: 'getJobHandler',
+    scope: 'any',
+    body: 'none',
+    needs: ['jobs:read'],
+  },
+  {
+    id: 'jobs-list',
+    method: 'GET',
+    path: '/v1/jobs',
+    handler: 'functions/handlers/http/jobs.ts',
+    export: 'listJobsHandler',
+    scope: 'any',
+    body: 'none',
+    needs: ['jobs:read'],
+  },
+  {
+    id: 'jobs-cancel',
+    method: 'POST',
+    path: '/v1/jobs/{job_id}/cancel',
+    handler: 'functions/handlers/http/jobs.ts',
+    export: 'cancelJobHandler',
+    scope: 'any',
+    body: 'none',
+    needs: ['jobs:read', 'jobs:write'],
+  },
 ];
+
+/** A batch endpoint's sync variant (waits up to SYNC_WAIT_S) and its `_async` twin (202 at once). */
+function batchRoutes(id: string, path: string, exportBase: string, body: 'json' | 'multipart'): RouteDefinition[] {
+  return [
+    {
+      id,
+      method: 'POST',
+      path,
+      handler: 'functions/handlers/http/batch.ts',
+      export: `${exportBase}Handler`,
+      scope: 'extract:run',
+      body,
+      needs: JOB_CREATE_NEEDS,
+      timeoutS: 29,
+      ...(body === 'multipart' ? { memoryMb: 1024 } : {}),
+    },
+    {
+      id: `${id}-async`,
+      method: 'POST',
+      path: `${path}_async`,
+      handler: 'functions/handlers/http/batch.ts',
+      export: `${exportBase}AsyncHandler`,
+      scope: 'extract:run',
+      body,
+      needs: JOB_CREATE_NEEDS,
+      timeoutS: 29,
+      ...(body === 'multipart' ? { memoryMb: 1024 } : {}),
+    },
+  ];
+}
 
 export function routeById(id: string): RouteDefinition {
   const route = ROUTES.find((r) => r.id === id);

@@ -3,12 +3,29 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { type Config, loadConfig } from '../config.ts';
-import type { ArtifactIndex, ArtifactStore, Clock, KeyStore, Logger, ModelClient } from '../core/ports.ts';
+import type {
+  ArtifactIndex,
+  ArtifactStore,
+  Clock,
+  JobStore,
+  KeyStore,
+  Logger,
+  ModelClient,
+  RunItemStore,
+  WorkflowStarter,
+} from '../core/ports.ts';
 import type { ExtractDeps } from '../core/extract.ts';
+import type { BatchEvaluator } from '../core/batch.ts';
+import { type BatchDeps, finalizeRun } from '../core/batch-workflow.ts';
+import type { JobDeps } from '../core/jobs.ts';
 import type { TaskCatalog } from '../core/task-catalog.ts';
 import { DynamoArtifactIndex } from './dynamo/artifact-index.ts';
 import { makeDynamoClient } from './dynamo/client.ts';
+import { DynamoJobStore } from './dynamo/job-store.ts';
 import { DynamoKeyStore } from './dynamo/key-store.ts';
+import { DynamoRunItemStore } from './dynamo/run-items.ts';
+import { LocalWorkflowStarter } from './workflow/local.ts';
+import { StepFunctionsWorkflowStarter, makeSfnClient } from './workflow/step-functions.ts';
 import { makeLogger } from './logger.ts';
 import { InflightLimitedModel, Semaphore } from './model/inflight-limit.ts';
 import { MockModelClient } from './model/mock.ts';
@@ -28,6 +45,11 @@ export interface AppDeps {
   model: ModelClient;
   dynamo: DynamoDBDocumentClient;
   s3: S3Client;
+  jobs: JobStore;
+  runItems: RunItemStore;
+  /** Step Functions when STATE_MACHINE_ARN is set, otherwise the same ASL run in-process (local mode). */
+  workflow: WorkflowStarter;
+  evaluator?: BatchEvaluator;
 }
 
 export const systemClock: Clock = {
@@ -45,7 +67,7 @@ export function buildAppDeps(config: Config): AppDeps {
   const logger = makeLogger(config);
   const dynamo = makeDynamoClient(config.dynamo);
   const s3 = makeS3Client(config.s3);
-  return {
+  const deps: AppDeps = {
     config,
     logger,
     clock: systemClock,
@@ -56,7 +78,55 @@ export function buildAppDeps(config: Config): AppDeps {
     model: makeModelClient(config.inference, logger),
     dynamo,
     s3,
+    jobs: new DynamoJobStore(dynamo, config.dynamo.jobsTable),
+    runItems: new DynamoRunItemStore(dynamo, config.dynamo.artifactsTable),
+    workflow: config.jobs.stateMachineArn
+      ? new StepFunctionsWorkflowStarter(makeSfnClient(config.dynamo.region), config.jobs.stateMachineArn, logger)
+      : new LocalWorkflowStarter({
+          region: config.dynamo.region,
+          logger,
+          ...(config.jobs.localRetryIntervalMs !== undefined ? { retryIntervalMs: config.jobs.localRetryIntervalMs } : {}),
+          // Backstop for an execution that failed outside the ASL's own failure path.
+          onExecutionFailed: (jobId, failure) => finalizeRun(jobDepsOf(deps), jobId, failure),
+        }),
   };
+  return deps;
+}
+
+/** The jobs use cases' dependencies (HTTP job endpoints and the workflow tasks). */
+export function jobDepsOf(deps: AppDeps): JobDeps {
+  const c = deps.config;
+  return {
+    jobs: deps.jobs,
+    runItems: deps.runItems,
+    index: deps.index,
+    store: deps.store,
+    workflow: deps.workflow,
+    tasks: deps.tasks,
+    clock: deps.clock,
+    logger: deps.logger,
+    settings: {
+      dataRoot: c.batch.dataRoot,
+      maxItems: c.batch.maxItems,
+      maxConcurrency: c.batch.maxConcurrency,
+      defaultConcurrency: c.batch.defaultConcurrency,
+      maxUploadFiles: c.limits.maxUploadFiles,
+      maxUploadBytes: c.limits.maxUploadBytes,
+      syncWaitS: c.jobs.syncWaitS,
+      syncPollMs: c.jobs.syncPollMs,
+      progressEveryN: c.jobs.progressEveryN,
+      progressMinSeconds: c.jobs.progressMinSeconds,
+      debugMode: c.debugMode,
+      allowOverwrite: c.s3.allowOverwrite,
+      imageLimits: { maxImageBytes: c.limits.maxImageBytes, maxImagePixels: c.limits.maxImagePixels },
+    },
+    ...(deps.evaluator ? { evaluator: deps.evaluator } : {}),
+  };
+}
+
+/** ExtractItem's dependencies: the jobs deps plus the very extract deps POST /v1/extract uses (one GPU guard). */
+export function batchDepsOf(deps: AppDeps): BatchDeps {
+  return { ...jobDepsOf(deps), extract: extractDepsOf(deps) };
 }
 
 /** The extract use case's dependencies, shared by POST /v1/extract and the ExtractItem task. */

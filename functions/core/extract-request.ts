@@ -5,7 +5,7 @@ import { type Principal, hasScope } from './auth.ts';
 import { BackendUnavailableError, ForbiddenError, InferenceTimeoutError } from './errors.ts';
 import { type ExtractDeps, type ExtractOutcome, extractDocument } from './extract.ts';
 import { type ImageLimits, type InspectedImage, decodeBase64Image, inspectImage } from './image.ts';
-import type { TaskCatalog } from './task-catalog.ts';
+import type { TaskCatalog, TaskDefinition } from './task-catalog.ts';
 
 /** Fetches an image by URL for debug runs, refusing private and loopback addresses. */
 export interface ImageFetcher {
@@ -53,23 +53,7 @@ export async function extractFromRequest(
   const task = deps.tasks.get(body.task_id);
   const requestId = body.request_id ?? fallbackRequestId;
   assertId('request_id', requestId);
-
-  let image: InspectedImage;
-  let imageBase64Len: number | undefined;
-  let imageRef: string | undefined;
-  if (body.image_base64 !== undefined) {
-    const decoded = decodeBase64Image(body.image_base64, deps.limits.maxImageBytes);
-    image = inspectImage(decoded.bytes, body.mime_type ?? decoded.dataUriMime, deps.limits);
-    imageBase64Len = body.image_base64.length;
-  } else {
-    if (!deps.debugMode || !hasScope(principal, 'debug:run')) {
-      throw new ForbiddenError('image_url is accepted only when DEBUG_MODE=1 and the key has the "debug:run" scope');
-    }
-    const url = body.image_url as string;
-    const fetched = await deps.images.fetch(url, deps.limits.maxImageBytes);
-    image = inspectImage(fetched.bytes, body.mime_type ?? undefined, deps.limits);
-    imageRef = url;
-  }
+  const { image, imageBase64Len, imageRef } = await imageFromRequest(deps, principal, body);
 
   const outcome = await extractDocument(deps, {
     task,
@@ -83,9 +67,33 @@ export async function extractFromRequest(
   const where = { request_id: requestId, artifact_rel: artifactRel, error_history: artifact.error_history };
   if (artifact.error?.code === 'backend_unavailable') throw new BackendUnavailableError(artifact.error.message, where);
   if (artifact.error?.code === 'inference_timeout') throw new InferenceTimeoutError(artifact.error.message, where);
+  return extractResponseOf(task, outcome);
+}
 
+/** The checked image of an extract request: base64 (plain or data: URI), or a URL in debug mode only. */
+export async function imageFromRequest(
+  deps: Pick<ExtractRequestDeps, 'images' | 'limits' | 'debugMode'>,
+  principal: Principal,
+  body: ExtractRequest,
+): Promise<{ image: InspectedImage; imageBase64Len?: number; imageRef?: string }> {
+  if (body.image_base64 !== undefined) {
+    const decoded = decodeBase64Image(body.image_base64, deps.limits.maxImageBytes);
+    const image = inspectImage(decoded.bytes, body.mime_type ?? decoded.dataUriMime, deps.limits);
+    return { image, imageBase64Len: body.image_base64.length };
+  }
+  if (!deps.debugMode || !hasScope(principal, 'debug:run')) {
+    throw new ForbiddenError('image_url is accepted only when DEBUG_MODE=1 and the key has the "debug:run" scope');
+  }
+  const url = body.image_url as string;
+  const fetched = await deps.images.fetch(url, deps.limits.maxImageBytes);
+  return { image: inspectImage(fetched.bytes, body.mime_type ?? undefined, deps.limits), imageRef: url };
+}
+
+/** The response body of an extract (sync, or the result of an extract_async job). */
+export function extractResponseOf(task: TaskDefinition, outcome: ExtractOutcome): ExtractResponse {
+  const { artifact, artifactRel } = outcome;
   return {
-    request_id: requestId,
+    request_id: artifact.request_id,
     task_id: task.id,
     result: artifact.parsed,
     schema_ok: artifact.schema_valid,

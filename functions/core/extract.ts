@@ -48,7 +48,14 @@ export interface ErrorHistoryEntry {
   duration_ms: number;
 }
 
-export type ExtractErrorCode = 'backend_unavailable' | 'inference_timeout' | 'invalid_model_output';
+export type ExtractErrorCode =
+  | 'backend_unavailable'
+  | 'inference_timeout'
+  | 'invalid_model_output'
+  // Batch items that never reached the model still get an artifact (functions/core/batch-workflow.ts):
+  | 'invalid_input'
+  | 'input_missing'
+  | 'internal_error';
 
 export interface ExtractArtifact {
   kind: 'extract';

@@ -4,6 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { appDeps, jobDepsOf } from '../../functions/adapters/container.ts';
+import { recoverJobsAfterRestart } from '../../functions/core/jobs.ts';
 import { TABLES } from '../../functions/tables.ts';
 import { createTables, startDynalite, startS3rver, type Emulator } from './emulators.ts';
 import { type Gateway, startGateway } from './gateway.ts';
@@ -79,6 +81,9 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     // The handlers read process.env exactly as on Lambda; local mode owns these variables.
     for (const [k, v] of Object.entries({ ...opts.env })) if (v !== undefined) process.env[k] = v;
     Object.assign(process.env, env);
+    // The previous process's executions are gone: running jobs fail as stale_after_restart, queued ones
+    // start again (seed §8.6). The same core use case, through the same container the handlers use.
+    await recoverJobsAfterRestart(jobDepsOf(await appDeps()));
 
     const gateway: Gateway = await startGateway({
       repoRoot: REPO_ROOT,

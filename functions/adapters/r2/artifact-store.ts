@@ -90,7 +90,10 @@ export class R2ArtifactStore implements ArtifactStore {
     await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(rel) }));
   }
 
-  async list(prefixRel: string, opts: { limit: number; cursor?: string }): Promise<{ objects: StoredObject[]; cursor?: string }> {
+  async list(
+    prefixRel: string,
+    opts: { limit: number; cursor?: string; startAfter?: string },
+  ): Promise<{ objects: StoredObject[]; cursor?: string }> {
     const base = this.prefix ? `${this.prefix}/` : '';
     const out = await this.s3.send(
       new ListObjectsV2Command({
@@ -98,6 +101,7 @@ export class R2ArtifactStore implements ArtifactStore {
         Prefix: `${base}${prefixRel}`,
         MaxKeys: opts.limit,
         ...(opts.cursor ? { ContinuationToken: opts.cursor } : {}),
+        ...(opts.startAfter && !opts.cursor ? { StartAfter: `${base}${opts.startAfter}` } : {}),
       }),
     );
     const objects = (out.Contents ?? []).map((o) => ({

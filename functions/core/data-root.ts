@@ -1,0 +1,84 @@
+// Paths under the data root (DATA_ROOT, an R2 prefix): `images_dir` and `gt_path` are relative to it and
+// may never leave it; `glob` and `exts` select the images of a server-side batch.
+import { ValidationError } from './errors.ts';
+
+/**
+ * Normalises a client path relative to the data root: forward slashes only, no absolute path, no `..`,
+ * no empty or control characters. "." (or "") is the data root itself.
+ */
+export function safeRelativePath(field: string, value: string): string {
+  const bad = (why: string) =>
+    new ValidationError(`${field} must be a path relative to the data root (${why})`, { [field]: value });
+  if (value.includes('\\')) throw bad('backslashes are not allowed');
+  if (/[\u0000-\u001f\u007f]/.test(value)) throw bad('control characters are not allowed');
+  if (value.startsWith('/') || /^[A-Za-z]:/.test(value) || value.startsWith('~')) throw bad('absolute paths are not allowed');
+  if (value.length > 512) throw bad('at most 512 characters');
+  const segments = value.split('/').filter((s) => s !== '' && s !== '.');
+  if (segments.includes('..')) throw bad('".." is not allowed');
+  return segments.join('/');
+}
+
+/** The R2 prefix (relative to S3_PREFIX) of a directory under the data root, with a trailing slash. */
+export function dataPrefix(dataRoot: string, relDir: string): string {
+  return relDir === '' ? `${dataRoot}/` : `${dataRoot}/${relDir}/`;
+}
+
+/** A file under the data root, relative to S3_PREFIX. */
+export function dataFileRel(dataRoot: string, relPath: string): string {
+  return `${dataRoot}/${relPath}`;
+}
+
+/**
+ * Compiles a glob (`**` any depth, `*` within one segment, `?` one character, `{a,b}` alternatives)
+ * matched against the path relative to `images_dir`.
+ */
+export function globToRegExp(glob: string): RegExp {
+  if (glob.length > 256) throw new ValidationError('glob is longer than 256 characters', { glob });
+  let re = '';
+  let inBraces = false;
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*') {
+      if (glob[i + 1] === '*') {
+        i++;
+        if (glob[i + 1] === '/') {
+          i++;
+          re += '(?:.*/)?';
+        } else re += '.*';
+      } else re += '[^/]*';
+    } else if (c === '?') re += '[^/]';
+    else if (c === '{' && !inBraces) {
+      inBraces = true;
+      re += '(?:';
+    } else if (c === '}' && inBraces) {
+      inBraces = false;
+      re += ')';
+    } else if (c === ',' && inBraces) re += '|';
+    else re += c.replace(/[.+^$()|[\]\\]/g, '\\$&');
+  }
+  if (inBraces) throw new ValidationError('glob has an unclosed "{"', { glob });
+  return new RegExp(`^${re}$`);
+}
+
+export const DEFAULT_IMAGE_EXTS = ['png', 'jpg', 'jpeg', 'webp'] as const;
+
+/** Lower-case extensions without dots; a 400 for anything that is not a plain extension. */
+export function normaliseExts(exts: readonly string[] | undefined): string[] {
+  if (exts === undefined || exts.length === 0) return [...DEFAULT_IMAGE_EXTS];
+  return [
+    ...new Set(
+      exts.map((e) => {
+        const v = e.trim().replace(/^\./, '').toLowerCase();
+        if (!/^[a-z0-9]{1,10}$/.test(v)) throw new ValidationError(`exts: "${e}" is not a file extension`, { exts });
+        return v;
+      }),
+    ),
+  ];
+}
+
+/** True when `relPath` (relative to images_dir) matches the glob and has one of the extensions. */
+export function selectsImage(relPath: string, glob: RegExp, exts: readonly string[]): boolean {
+  const dot = relPath.lastIndexOf('.');
+  const ext = dot >= 0 ? relPath.slice(dot + 1).toLowerCase() : '';
+  return exts.includes(ext) && glob.test(relPath);
+}
