@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { appDeps } from '../functions/adapters/container.ts';
 import { createKey } from '../functions/core/keys.ts';
 import { startLocalStack } from '../infra/local/stack.ts';
-import { startFakeVllm } from '../test/support/fake-vllm.ts';
 import { makePng } from '../test/support/images.ts';
+import { startFakeVllmThread } from './fake-vllm-thread.ts';
 
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 1000);
 const MODEL_MS = Number(process.env.BENCH_MODEL_MS ?? 200);
@@ -21,7 +21,7 @@ const INFLIGHT = Number(process.env.BENCH_INFLIGHT ?? 16);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 2 * INFLIGHT);
 
 async function main() {
-  const fake = await startFakeVllm({ latencyMs: MODEL_MS });
+  const fake = await startFakeVllmThread(MODEL_MS);
   const dataDir = mkdtempSync(join(tmpdir(), 'ocrlty-bench-batch-'));
   const stack = await startLocalStack({
     dataDir,
@@ -33,6 +33,7 @@ async function main() {
       LOG_LEVEL: 'ERROR',
       JOBS_PROGRESS_EVERY_N: '50',
       JOBS_PROGRESS_MIN_SECONDS: '2',
+      LOCAL_EMULATOR_THREADS: process.env.LOCAL_EMULATOR_THREADS ?? '1',
     },
   });
   const deps = await appDeps();
@@ -42,19 +43,42 @@ async function main() {
   const root = deps.config.batch.dataRoot;
   const puts: Promise<void>[] = [];
   for (let i = 0; i < ITEMS; i++) {
-    puts.push(deps.store.putBytes(`${root}/bench/r_${String(i).padStart(5, '0')}.png`, makePng(64, 32, i), 'image/png', { overwrite: true }));
+    puts.push(
+      deps.store.putBytes(`${root}/bench/r_${String(i).padStart(5, '0')}.png`, makePng(64, 32, i), 'image/png', {
+        overwrite: true,
+      }),
+    );
     if (puts.length >= 32) await Promise.all(puts.splice(0));
   }
   await Promise.all(puts);
-  fake.reset();
+  for (let i = 0; i < 2 * INFLIGHT; i++) {
+    await deps.store.putBytes(`${root}/warmup/w_${i}.png`, makePng(64, 32, 100_000 + i), 'image/png', { overwrite: true });
+  }
+
+  // Warm-up (not measured): a small batch loads the interpreter and the task modules once, as any
+  // long-running local stack has by the time a big batch arrives.
+  const warm = await fetch(`${stack.url}/v1/batch_extract`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ task_id: 'receipt_fields_v1', images_dir: 'warmup', concurrency: CONCURRENCY }),
+  });
+  if (warm.status !== 200) throw new Error(`warm-up batch answered ${warm.status}`);
+  await fake.reset();
   const rss0 = process.resourceUsage().maxRSS;
 
   const cpu0 = process.cpuUsage();
+  const elu0 = performance.eventLoopUtilization();
   const t0 = performance.now();
+  const t0Epoch = Date.now();
   const created = await fetch(`${stack.url}/v1/batch_extract_async`, {
     method: 'POST',
     headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ task_id: 'receipt_fields_v1', images_dir: 'bench', concurrency: CONCURRENCY, run_id: `bench-${Date.now()}` }),
+    body: JSON.stringify({
+      task_id: 'receipt_fields_v1',
+      images_dir: 'bench',
+      concurrency: CONCURRENCY,
+      run_id: `bench-${Date.now()}`,
+    }),
   });
   const { job_id: jobId } = (await created.json()) as { job_id: string };
   // Poll like a client (every second), and closely only near the end so the wall time is precise
@@ -68,13 +92,16 @@ async function main() {
   }
   const clientWallS = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  const elu = performance.eventLoopUtilization(elu0);
   const jobWallS = (Date.parse(job.finished_at) - Date.parse(job.created_at)) / 1000;
   const ideal = (ITEMS * MODEL_MS) / 1000 / INFLIGHT;
+  const seen = await fake.stats();
   const result = {
     items: ITEMS,
     model_ms: MODEL_MS,
     vllm_max_inflight: INFLIGHT,
     job_concurrency: CONCURRENCY,
+    emulator_threads: process.env.LOCAL_EMULATOR_THREADS ?? '1',
     status: job.status,
     ok: job.progress.ok,
     err: job.progress.err,
@@ -84,9 +111,13 @@ async function main() {
     ratio_to_ideal: Number((clientWallS / ideal).toFixed(3)),
     target_ratio: 1.1,
     cpu_s: Number(((cpu.user + cpu.system) / 1e6).toFixed(2)),
+    main_thread_busy: Number(elu.utilization.toFixed(3)),
     cpu_ms_per_item: Number(((cpu.user + cpu.system) / 1e3 / ITEMS).toFixed(2)),
-    fake_calls: fake.calls.length,
-    fake_max_concurrent: fake.maxConcurrent,
+    fake_calls: seen.calls,
+    fake_max_concurrent: seen.maxConcurrent,
+    fake_mean_in_flight: seen.meanInFlight,
+    first_model_call_after_s: seen.firstAt ? Number(((seen.firstAt - t0Epoch) / 1000).toFixed(2)) : null,
+    last_model_answer_to_end_s: seen.lastAt ? Number(((t0Epoch + clientWallS * 1000 - seen.lastAt) / 1000).toFixed(2)) : null,
     peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
     rss_before_run_mb: Math.round(rss0 / 1024),
   };

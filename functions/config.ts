@@ -68,6 +68,18 @@ export interface Config {
     defaultConcurrency: number;
   };
   corsAllowOrigins: string[];
+  /** Debug artifact routes (seed §8.7): bounds of the on-demand backup archive. */
+  debugTools: {
+    backupMaxObjects: number;
+    /** Uncompressed bytes read into one archive (it is built in memory, then written to R2). */
+    backupMaxBytes: number;
+  };
+  evaluation: {
+    /** Amounts within this absolute difference count as equal (a cent by default). */
+    amountTolerance: number;
+  };
+  /** Largest JSON response a read route sends inline; bigger artifacts come back shortened with a link (6 MB Lambda cap). */
+  maxResponseBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -159,17 +171,37 @@ export function loadConfig(env: Env = process.env): Config {
       maxConcurrency: r.num('MAX_BATCH_CONCURRENCY', 64, { min: 1, max: 1000, int: true }),
       defaultConcurrency: r.num('BATCH_DEFAULT_CONCURRENCY', 4, { min: 1, max: 1000, int: true }),
     },
-    corsAllowOrigins: r
-      .str('CORS_ALLOW_ORIGINS', '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
+    corsAllowOrigins: corsOrigins(r),
+    debugTools: {
+      backupMaxObjects: r.num('DEBUG_BACKUP_MAX_OBJECTS', 500, { min: 1, max: 10_000, int: true }),
+      backupMaxBytes: r.num('DEBUG_BACKUP_MAX_BYTES', 50 * 1024 * 1024, { min: 1024, max: 512 * 1024 * 1024, int: true }),
+    },
+    evaluation: {
+      amountTolerance: r.num('EVAL_AMOUNT_TOLERANCE', 0.01, { min: 0, max: 1_000_000 }),
+    },
+    // The Lambda response carries the body as an escaped JSON string inside its own JSON: keep a margin.
+    maxResponseBytes: r.num('MAX_RESPONSE_BYTES', 5_000_000, { min: 1024, max: 5_900_000, int: true }),
   };
   if (config.s3.accessKeyId && !config.s3.secretAccessKey) {
     r.problem('R2_SECRET_ACCESS_KEY is required when R2_ACCESS_KEY_ID is set');
   }
   r.throwIfProblems();
   return config;
+}
+
+/** CORS_ALLOW_ORIGINS: CSV of exact origins (scheme://host[:port], no path) or "*" for any origin. */
+function corsOrigins(r: Reader): string[] {
+  const origins = r
+    .str('CORS_ALLOW_ORIGINS', '')
+    .split(',')
+    .map((s) => s.trim().replace(/\/+$/, ''))
+    .filter(Boolean);
+  for (const origin of origins) {
+    if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
+      r.problem(`CORS_ALLOW_ORIGINS entries must be origins like https://app.example.com or "*" (got "${origin}")`);
+    }
+  }
+  return origins;
 }
 
 /** DATA_ROOT: a relative R2 prefix without leading/trailing slashes, no `..`, no backslashes. */

@@ -32,6 +32,8 @@ export interface RouteDefinition {
   /** Lambda timeout; API Gateway cuts requests at 29 s anyway. */
   timeoutS?: number;
   memoryMb?: number;
+  /** Exists only with DEBUG_MODE=1: otherwise 404 for every key, before the scope check (seed §8.7). */
+  debugOnly?: boolean;
 }
 
 /** What creating a job touches: the job row, the run's index row, staged inputs, the workflow. */
@@ -156,7 +158,96 @@ export const ROUTES: readonly RouteDefinition[] = [
     body: 'none',
     needs: ['jobs:read', 'jobs:write'],
   },
+  // Runs, drill-down, evals and debug artifacts (seed §8.7–8.9, §12 P0 items 1–4): reads through the artifact
+  // index, one object from R2 at a time; owner isolation in the core (another owner's id is a 404).
+  ...readRoutes('functions/handlers/http/runs.ts', [
+    ['runs-list', 'GET', '/v1/runs', 'listRunsHandler', ['artifacts:read']],
+    ['runs-get', 'GET', '/v1/runs/{run_id}', 'getRunHandler', ['artifacts:read', 'bucket:read']],
+    ['runs-items', 'GET', '/v1/runs/{run_id}/items', 'listRunItemsHandler', ['artifacts:read']],
+  ]),
+  ...readRoutes('functions/handlers/http/artifacts.ts', [
+    ['extracts-get', 'GET', '/v1/extracts/{request_id}', 'getExtractHandler', ['artifacts:read', 'bucket:read']],
+    ['artifacts-get', 'GET', '/v1/artifacts', 'getArtifactHandler', ['artifacts:read', 'bucket:read']],
+  ]),
+  {
+    id: 'runs-eval',
+    method: 'POST',
+    path: '/v1/runs/{run_id}/eval',
+    handler: 'functions/handlers/http/evals.ts',
+    export: 'evalRunHandler',
+    scope: 'debug:run',
+    body: 'json',
+    needs: ['artifacts:read', 'artifacts:write', 'bucket:read', 'bucket:write'],
+    timeoutS: 29,
+    memoryMb: 1024,
+    debugOnly: true,
+  },
+  {
+    id: 'evals-get',
+    method: 'GET',
+    path: '/v1/evals/{eval_id}',
+    handler: 'functions/handlers/http/evals.ts',
+    export: 'getEvalHandler',
+    scope: 'debug:run',
+    body: 'none',
+    needs: ['artifacts:read', 'bucket:read'],
+    debugOnly: true,
+  },
+  ...readRoutes(
+    'functions/handlers/http/debug.ts',
+    [
+      ['debug-artifacts-list', 'GET', '/v1/debug/artifacts', 'listDebugArtifactsHandler', ['artifacts:read', 'bucket:read']],
+      [
+        'debug-artifacts-get',
+        'GET',
+        '/v1/debug/artifacts/{request_id}',
+        'getDebugArtifactHandler',
+        ['artifacts:read', 'bucket:read'],
+      ],
+      [
+        'debug-artifacts-raw',
+        'GET',
+        '/v1/debug/artifacts/{request_id}/raw',
+        'getDebugRawHandler',
+        ['artifacts:read', 'bucket:read'],
+      ],
+    ],
+    { scope: 'debug:read_raw', debugOnly: true },
+  ),
+  {
+    // Literal beats {request_id} in API Gateway and in the local gateway alike.
+    id: 'debug-artifacts-backup',
+    method: 'GET',
+    path: '/v1/debug/artifacts/backup.tar.gz',
+    handler: 'functions/handlers/http/debug.ts',
+    export: 'debugBackupHandler',
+    scope: 'debug:read_raw',
+    body: 'none',
+    needs: ['artifacts:read', 'bucket:read', 'bucket:write'],
+    timeoutS: 29,
+    memoryMb: 1536,
+    debugOnly: true,
+  },
 ];
+
+/** GET routes without a body: [id, method, path, export, needs]. */
+function readRoutes(
+  handler: string,
+  rows: Array<[string, HttpMethod, string, string, Permission[]]>,
+  extra: Partial<Pick<RouteDefinition, 'scope' | 'debugOnly'>> = {},
+): RouteDefinition[] {
+  return rows.map(([id, method, path, exportName, needs]) => ({
+    id,
+    method,
+    path,
+    handler,
+    export: exportName,
+    scope: extra.scope ?? 'any',
+    body: 'none',
+    needs,
+    ...(extra.debugOnly ? { debugOnly: true } : {}),
+  }));
+}
 
 /** A batch endpoint's sync variant (waits up to SYNC_WAIT_S) and its `_async` twin (202 at once). */
 function batchRoutes(id: string, path: string, exportBase: string, body: 'json' | 'multipart'): RouteDefinition[] {

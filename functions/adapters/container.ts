@@ -4,11 +4,14 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { type Config, loadConfig } from '../config.ts';
 import type {
+  ArchivePacker,
   ArtifactIndex,
+  ArtifactIndexListing,
   ArtifactStore,
   Clock,
   JobStore,
   KeyStore,
+  LinkSigner,
   Logger,
   ModelClient,
   RunItemStore,
@@ -17,6 +20,7 @@ import type {
 import type { ExtractDeps } from '../core/extract.ts';
 import type { BatchEvaluator } from '../core/batch.ts';
 import { type BatchDeps, finalizeRun } from '../core/batch-workflow.ts';
+import { evaluateBatch } from '../core/eval.ts';
 import type { JobDeps } from '../core/jobs.ts';
 import type { TaskCatalog } from '../core/task-catalog.ts';
 import { DynamoArtifactIndex } from './dynamo/artifact-index.ts';
@@ -31,6 +35,8 @@ import { InflightLimitedModel, Semaphore } from './model/inflight-limit.ts';
 import { MockModelClient } from './model/mock.ts';
 import { VllmModelClient } from './model/vllm.ts';
 import { R2ArtifactStore, makeS3Client } from './r2/artifact-store.ts';
+import { R2LinkSigner } from './r2/link-signer.ts';
+import { TarGzPacker } from './archive/tar-gz.ts';
 import { resolveSecretsIntoEnv } from './secrets.ts';
 import { loadTaskCatalog } from './task-files.ts';
 
@@ -40,8 +46,11 @@ export interface AppDeps {
   clock: Clock;
   tasks: TaskCatalog;
   keys: KeyStore;
-  index: ArtifactIndex;
+  index: ArtifactIndex & ArtifactIndexListing;
   store: ArtifactStore & { ping(): Promise<void> };
+  /** Presigned links to bucket objects (debug backups, artifacts too large for a response). */
+  links: LinkSigner;
+  packer: ArchivePacker;
   model: ModelClient;
   dynamo: DynamoDBDocumentClient;
   s3: S3Client;
@@ -75,6 +84,8 @@ export function buildAppDeps(config: Config): AppDeps {
     keys: new DynamoKeyStore(dynamo, config.dynamo.keysTable),
     index: new DynamoArtifactIndex(dynamo, config.dynamo.artifactsTable),
     store: new R2ArtifactStore(s3, config.s3.bucket, config.s3.prefix, logger),
+    links: new R2LinkSigner(s3, config.s3.bucket, config.s3.prefix),
+    packer: new TarGzPacker(),
     model: makeModelClient(config.inference, logger),
     dynamo,
     s3,
@@ -89,6 +100,14 @@ export function buildAppDeps(config: Config): AppDeps {
           // Backstop for an execution that failed outside the ASL's own failure path.
           onExecutionFailed: (jobId, failure) => finalizeRun(jobDepsOf(deps), jobId, failure),
         }),
+    // FinalizeBatch evaluates a run against ground truth when the job carries one (debug mode).
+    evaluator: {
+      evaluate: (input) =>
+        evaluateBatch(
+          { store: deps.store, index: deps.index, clock: deps.clock, logger: deps.logger, settings: config.evaluation },
+          input,
+        ),
+    },
   };
   return deps;
 }

@@ -37,3 +37,15 @@ const REL_PATTERN = /^(extracts|batches|evals)\/\d{4}-\d{2}-\d{2}\/[A-Za-z0-9][A
 export function isArtifactRel(rel: string): boolean {
   return REL_PATTERN.test(rel) && !rel.includes('..');
 }
+
+const REL_PARTS = /^(extracts|batches|evals)\/(\d{4}-\d{2}-\d{2})\/(.+)\.json$/;
+const KIND_OF_FOLDER = { extracts: 'extract', batches: 'batch', evals: 'eval' } as const;
+export const FOLDER_OF_KIND = { extract: 'extracts', batch: 'batches', eval: 'evals' } as const;
+
+/** The kind, day and id an artifact ref names; undefined for anything outside the layout. */
+export function parseArtifactRel(rel: string): { kind: 'extract' | 'batch' | 'eval'; day: string; id: string } | undefined {
+  if (!isArtifactRel(rel)) return undefined;
+  const m = REL_PARTS.exec(rel);
+  if (!m || !isValidId(m[3]!)) return undefined;
+  return { kind: KIND_OF_FOLDER[m[1] as keyof typeof KIND_OF_FOLDER], day: m[2]!, id: m[3]! };
+}

@@ -15,7 +15,14 @@ import {
 } from './errors.ts';
 import { type ExtractRequest, type ExtractRequestDeps, imageFromRequest } from './extract-request.ts';
 import { listDataImages, persistedInputs } from './batch-workflow.ts';
-import { type BatchInput, type BatchSource, type GroundTruthRef, type JobKind, type JobRecord, emptyProgress } from './job-model.ts';
+import {
+  type BatchInput,
+  type BatchSource,
+  type GroundTruthRef,
+  type JobKind,
+  type JobRecord,
+  emptyProgress,
+} from './job-model.ts';
 import { type JobDeps, executionNameOf, launchJob, newJobId } from './jobs.ts';
 
 /** Run ids become part of item request ids (`<run_id>_<seq>`) and object keys, so they are a little shorter than ids. */
@@ -88,7 +95,14 @@ function requireDebugRun(deps: JobDeps, principal: Principal, what: string): voi
 function newJob(
   deps: JobDeps,
   principal: Principal,
-  fields: { kind: JobKind; taskId: string; concurrency: number; source: BatchSource; now: Date; jobId?: string } & Partial<JobRecord>,
+  fields: {
+    kind: JobKind;
+    taskId: string;
+    concurrency: number;
+    source: BatchSource;
+    now: Date;
+    jobId?: string;
+  } & Partial<JobRecord>,
 ): JobRecord {
   const { kind, taskId, concurrency, source, now, jobId = newJobId(), ...rest } = fields;
   const job: JobRecord = {
@@ -235,7 +249,9 @@ export async function createUploadBatch(deps: JobDeps, principal: Principal, req
     input_ref: `${base}${String(seq).padStart(6, '0')}_${safeObjectName(p.filename)}`,
     mime_type: declaredImageType(p.mimeType),
   }));
-  const gt: GroundTruthRef | undefined = req.gt ? { gtRel: `${stagingPrefix}gt.json`, gtImageKey: f.gt_image_key || 'file' } : undefined;
+  const gt: GroundTruthRef | undefined = req.gt
+    ? { gtRel: `${stagingPrefix}gt.json`, gtImageKey: f.gt_image_key || 'file' }
+    : undefined;
   try {
     await mapLimit(req.files, 8, (p, i) =>
       deps.store.putBytes(inputs[i]!.input_ref, p.bytes, inputs[i]!.mime_type ?? 'application/octet-stream', { overwrite: true }),

@@ -7,7 +7,14 @@ import { batchRel, dayOf, extractRel } from './artifact-keys.ts';
 import { type BatchArtifact, type BatchStatus, buildBatchArtifact } from './batch.ts';
 import { dataPrefix, globToRegExp, selectsImage } from './data-root.ts';
 import { AppError, BackendUnavailableError, ConflictError, NotFoundError } from './errors.ts';
-import { type ExtractArtifact, type ExtractDeps, type ExtractErrorCode, type ExtractInput, type ExtractOutcome, extractDocument } from './extract.ts';
+import {
+  type ExtractArtifact,
+  type ExtractDeps,
+  type ExtractErrorCode,
+  type ExtractInput,
+  type ExtractOutcome,
+  extractDocument,
+} from './extract.ts';
 import { extractResponseOf } from './extract-request.ts';
 import { type InspectedImage, inspectImage, sniffImageType } from './image.ts';
 import {
@@ -48,7 +55,13 @@ export interface RunFailure {
 }
 
 /** Extract errors that make an extract_async job `failed` (as the sync endpoint answers 503/504 for them). */
-const FAILING_EXTRACT_CODES = new Set(['backend_unavailable', 'inference_timeout', 'input_missing', 'invalid_input', 'internal_error']);
+const FAILING_EXTRACT_CODES = new Set([
+  'backend_unavailable',
+  'inference_timeout',
+  'input_missing',
+  'invalid_input',
+  'internal_error',
+]);
 
 async function mustGetJob(deps: JobDeps, jobId: string): Promise<JobRecord> {
   const job = await deps.jobs.get(jobId);
@@ -110,7 +123,11 @@ async function resolveInputs(deps: JobDeps, job: JobRecord): Promise<BatchInput[
     case 'upload':
       return job.inputs ?? [];
     case 'dir': {
-      const { inputs, truncated } = await listDataImages(deps, source, Math.min(source.limit ?? deps.settings.maxItems, deps.settings.maxItems));
+      const { inputs, truncated } = await listDataImages(
+        deps,
+        source,
+        Math.min(source.limit ?? deps.settings.maxItems, deps.settings.maxItems),
+      );
       if (truncated && source.limit === null) {
         deps.logger.warn('batch_inputs_truncated', { job_id: job.jobId, max_items: deps.settings.maxItems });
         await deps.jobs.update(job.jobId, { source: { ...source, truncated: true } });
@@ -119,7 +136,8 @@ async function resolveInputs(deps: JobDeps, job: JobRecord): Promise<BatchInput[
     }
     case 'rerun': {
       const inputs = await persistedInputs(deps, source.run_id);
-      if (inputs.length === 0) throw new ConflictError(`Run "${source.run_id}" has no persisted inputs`, { run_id: source.run_id });
+      if (inputs.length === 0)
+        throw new ConflictError(`Run "${source.run_id}" has no persisted inputs`, { run_id: source.run_id });
       return inputs.slice(0, deps.settings.maxItems);
     }
     case 'extract':
@@ -137,8 +155,10 @@ export async function listDataImages(
   const glob = globToRegExp(source.glob);
   const inputs: BatchInput[] = [];
   let cursor: string | undefined;
+  // A small first page when few images are wanted (the existence check at job creation wants one).
+  const pageSize = Math.min(1000, Math.max(100, max));
   do {
-    const page = await deps.store.list(prefix, { limit: 1000, ...(cursor ? { cursor } : {}) });
+    const page = await deps.store.list(prefix, { limit: pageSize, ...(cursor ? { cursor } : {}) });
     for (const o of page.objects) {
       const rel = o.rel.slice(prefix.length);
       if (!selectsImage(rel, glob, source.exts)) continue;
@@ -170,17 +190,19 @@ export async function extractItem(deps: BatchDeps, input: { jobId: string; seq: 
   const job = await deps.jobs.get(input.jobId, { lean: true });
   if (!job) throw new NotFoundError(`Job "${input.jobId}" not found`, { job_id: input.jobId });
   if (job.kind === 'extract') return extractJobImage(deps, job);
+  // After a cancel the item is skipped without a write: FinalizeBatch settles every pending item as
+  // canceled and recomputes the counts (no hot-key counter write per skipped item).
+  if (job.cancelRequested || isFinal(job.status)) return { seq: input.seq, status: 'skipped' };
   const item = await deps.runItems.get(job.runId!, input.seq);
   if (!item) throw new NotFoundError(`Run "${job.runId}" has no item ${input.seq}`);
   if (item.status !== 'pending') return { seq: item.seq, status: item.status };
-  if (job.cancelRequested || isFinal(job.status)) {
-    await settleItem(deps, job, item, canceledResult(deps));
-    return { seq: item.seq, status: 'canceled' };
-  }
   const task = deps.tasks.get(job.taskId);
   const bytes = await deps.store.getBytes(item.inputRef);
   if (!bytes) {
-    return failItemWithArtifact(deps, job, item, task, { code: 'input_missing', message: `The input ${item.inputRef} no longer exists` });
+    return failItemWithArtifact(deps, job, item, task, {
+      code: 'input_missing',
+      message: `The input ${item.inputRef} no longer exists`,
+    });
   }
   let image: InspectedImage;
   try {
@@ -282,8 +304,8 @@ export async function finalizeRun(deps: JobDeps, jobId: string, failure?: RunFai
   const finishedAt = deps.clock.now().toISOString();
 
   const items = await deps.runItems.listAll(runId);
-  for (const [i, item] of items.entries()) {
-    if (item.status !== 'pending') continue;
+  const pending = [...items.entries()].filter(([, item]) => item.status === 'pending');
+  await mapLimit(pending, 16, async ([i, item]) => {
     const result: RunItemResult =
       status === 'canceled'
         ? canceledResult(deps)
@@ -291,9 +313,9 @@ export async function finalizeRun(deps: JobDeps, jobId: string, failure?: RunFai
             code: 'not_processed',
             message: failure ? `The run ended before this item (${failure.code})` : 'The run ended before this item',
           });
-    await deps.runItems.settle(runId, item.seq, result);
-    items[i] = { ...item, ...result };
-  }
+    if (await deps.runItems.settle(runId, item.seq, result)) items[i] = { ...item, ...result };
+    else items[i] = (await deps.runItems.get(runId, item.seq)) ?? item;
+  });
 
   const error: JobError | null = failure ?? (status === 'failed' ? (job.error ?? null) : null);
   const artifact = buildBatchArtifact(job, items, { status, finishedAt, error, eval: null });
@@ -323,7 +345,15 @@ export async function finalizeRun(deps: JobDeps, jobId: string, failure?: RunFai
     });
     status = now.status as BatchStatus;
   }
-  deps.logger.info('batch_finalized', { job_id: jobId, run_id: runId, status, total: s.total, ok: s.ok, err: s.err, canceled: s.canceled });
+  deps.logger.info('batch_finalized', {
+    job_id: jobId,
+    run_id: runId,
+    status,
+    total: s.total,
+    ok: s.ok,
+    err: s.err,
+    canceled: s.canceled,
+  });
   return { status };
 }
 
@@ -339,7 +369,11 @@ async function evaluateRun(deps: JobDeps, job: JobRecord, artifact: BatchArtifac
     });
     return { eval_id: out.evalId, artifact_rel: out.artifactRel, ...out.summary };
   } catch (err) {
-    deps.logger.warn('batch_eval_error', { job_id: job.jobId, run_id: job.runId, error: err instanceof Error ? err.name : 'unknown' });
+    deps.logger.warn('batch_eval_error', {
+      job_id: job.jobId,
+      run_id: job.runId,
+      error: err instanceof Error ? err.name : 'unknown',
+    });
     const code = err instanceof AppError ? err.code : 'internal_error';
     return { error: { code, message: err instanceof AppError && err.expose ? err.message : 'The evaluation failed' } };
   }
@@ -434,8 +468,9 @@ async function settleItem(deps: JobDeps, job: JobRecord, item: RunItem, result: 
  * Adds the item to the job's counters; `current` rides along in the same write only every N items or
  * every few seconds (judged from the job as this item read it: a throttle, not an exact count).
  */
-async function countItem(deps: JobDeps, job: JobRecord, outcome: 'ok' | 'err' | 'canceled', current: string): Promise<void> {
+async function countItem(deps: JobDeps, job: JobRecord, outcome: 'ok' | 'err' | 'canceled', current?: string): Promise<void> {
   const at = deps.clock.now();
+  if (current === undefined) return deps.jobs.countItem(job.jobId, outcome, at.toISOString());
   const { progressEveryN, progressMinSeconds } = deps.settings;
   const due =
     job.currentAt === undefined ||
@@ -599,6 +634,14 @@ export function messageOfCause(cause: string | undefined, fallback: string): str
   return message.length > 500 ? `${message.slice(0, 497)}...` : message;
 }
 
+async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
 /** Deletes the run's staged uploads (best effort; the bucket's lifecycle rule on staging/ is the backstop). */
 async function deleteStaging(deps: JobDeps, job: JobRecord): Promise<void> {
   if (!job.stagingPrefix) return;
@@ -613,4 +656,3 @@ async function deleteStaging(deps: JobDeps, job: JobRecord): Promise<void> {
     deps.logger.warn('staging_cleanup_error', { job_id: job.jobId, error: err instanceof Error ? err.name : 'unknown' });
   }
 }
-

@@ -103,7 +103,11 @@ function toArtifactItem(i: RunItem): BatchArtifactItem {
   };
 }
 
-export function summarise(items: BatchArtifactItem[], job: Pick<JobRecord, 'createdAt' | 'startedAt'>, finishedAt: string): BatchSummary {
+export function summarise(
+  items: BatchArtifactItem[],
+  job: Pick<JobRecord, 'createdAt' | 'startedAt'>,
+  finishedAt: string,
+): BatchSummary {
   const totals = items.map((i) => i.timings_ms?.total).filter((t): t is number => typeof t === 'number');
   const started = Date.parse(job.startedAt ?? job.createdAt);
   return {

@@ -101,7 +101,11 @@ export async function listJobs(
  * 3. a queued job becomes canceled at once; a running one stops before its next item (ExtractItem checks)
  *    and FinalizeBatch writes the partial batch artifact.
  */
-export async function cancelJob(deps: Pick<JobDeps, 'jobs' | 'clock' | 'logger'>, principal: Principal, jobId: string): Promise<JobRecord> {
+export async function cancelJob(
+  deps: Pick<JobDeps, 'jobs' | 'clock' | 'logger'>,
+  principal: Principal,
+  jobId: string,
+): Promise<JobRecord> {
   const job = await getOwnedJob(deps, principal, jobId);
   if (isFinal(job.status)) {
     throw new ConflictError(`Job "${jobId}" is already ${job.status}`, { job_id: jobId, status: job.status });
@@ -116,7 +120,12 @@ export async function cancelJob(deps: Pick<JobDeps, 'jobs' | 'clock' | 'logger'>
 }
 
 /** Polls the job until it is final or `waitS` has passed; the sync endpoints' bounded wait. */
-export async function waitForJob(deps: Pick<JobDeps, 'jobs' | 'clock'>, jobId: string, waitS: number, pollMs: number): Promise<JobRecord> {
+export async function waitForJob(
+  deps: Pick<JobDeps, 'jobs' | 'clock'>,
+  jobId: string,
+  waitS: number,
+  pollMs: number,
+): Promise<JobRecord> {
   const deadline = deps.clock.now().getTime() + waitS * 1000;
   for (;;) {
     const job = await deps.jobs.get(jobId);
@@ -188,7 +197,9 @@ async function listAll(deps: Pick<JobDeps, 'jobs'>, status: JobStatus): Promise<
  * 2. `queued` jobs are started again
  * 3. jobs canceled while queued whose run was never finalized get their (empty) batch artifact
  */
-export async function recoverJobsAfterRestart(deps: JobDeps): Promise<{ failed: string[]; restarted: string[]; finalized: string[] }> {
+export async function recoverJobsAfterRestart(
+  deps: JobDeps,
+): Promise<{ failed: string[]; restarted: string[]; finalized: string[] }> {
   const failed: string[] = [];
   const restarted: string[] = [];
   const finalized: string[] = [];

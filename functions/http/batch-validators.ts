@@ -18,6 +18,7 @@ export function parseJobListQuery(query: Record<string, string>): { status?: Job
     throw new ValidationError(`status must be one of ${JOB_STATUSES.join(', ')}`, { status });
   }
   const limit = query.limit === undefined ? 50 : Number(query.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw new ValidationError('limit must be an integer from 1 to 200', { limit: query.limit });
+  if (!Number.isInteger(limit) || limit < 1 || limit > 200)
+    throw new ValidationError('limit must be an integer from 1 to 200', { limit: query.limit });
   return { ...(status ? { status: status as JobStatus } : {}), limit, ...(query.cursor ? { cursor: query.cursor } : {}) };
 }

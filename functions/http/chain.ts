@@ -9,6 +9,7 @@ import { type Principal, ROLES, type Role, SCOPES, type Scope, requireScope } fr
 import {
   AppError,
   InternalError,
+  NotFoundError,
   PayloadTooLargeError,
   UnauthorizedError,
   UnsupportedMediaTypeError,
@@ -17,6 +18,7 @@ import {
 } from '../core/errors.ts';
 import type { Logger } from '../core/ports.ts';
 import { type RouteDefinition, routeById } from '../routes.ts';
+import { corsHeaders, originOf } from './cors.ts';
 
 export interface HttpRequest {
   requestId: string;
@@ -83,7 +85,11 @@ export function httpHandler<D extends HttpDeps>(routeId: string, getDeps: () => 
     after: (request) => {
       const s = state.get(request.context);
       if (!s || !request.response) return;
-      request.response.headers = { ...request.response.headers, 'X-Request-ID': s.requestId };
+      request.response.headers = {
+        ...request.response.headers,
+        'X-Request-ID': s.requestId,
+        ...corsHeaders(originOf(request.event.headers), s.deps?.config.corsAllowOrigins ?? []),
+      };
       s.deps?.logger.info('request_end', {
         request_id: s.requestId,
         route: route.id,
@@ -117,7 +123,12 @@ export function httpHandler<D extends HttpDeps>(routeId: string, getDeps: () => 
       }
       request.response = {
         statusCode: appError.statusCode,
-        headers: { 'Content-Type': 'application/json', 'X-Request-ID': s.requestId },
+        headers: {
+          'Content-Type': 'application/json',
+          'X-Request-ID': s.requestId,
+          // Browsers can read an error only with the CORS headers too.
+          ...corsHeaders(originOf(request.event.headers), s.deps?.config.corsAllowOrigins ?? []),
+        },
         body: JSON.stringify(errorBody(appError, s.requestId)),
       };
     },
@@ -141,6 +152,8 @@ function buildRequest(event: APIGatewayProxyEvent, route: RouteDefinition, reque
   const principal = principalFrom(event);
   if (route.scope !== 'none') {
     if (!principal) throw new UnauthorizedError();
+    // A debug route does not exist outside debug mode: the same 404 for every key, whatever its scopes.
+    if (route.debugOnly && !config.debugMode) throw new NotFoundError(`No route for ${event.httpMethod} ${event.path}`);
     if (route.scope !== 'any') requireScope(principal, route.scope);
   }
   const rawBody = event.body ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0);

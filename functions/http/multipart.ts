@@ -32,7 +32,11 @@ export interface MultipartLimits {
 const BOUNDARY = /^multipart\/form-data\s*;(.*;)?\s*boundary=("[^"]{1,70}"|[^\s;]{1,70})\s*(;.*)?$/i;
 
 /** Parses the body of a multipart route; 415 for another content type, 400 for a malformed body, 413 over a limit. */
-export function parseMultipart(raw: Buffer, contentType: string | undefined, limits: MultipartLimits): Promise<MultipartBody> {
+export async function parseMultipart(
+  raw: Buffer,
+  contentType: string | undefined,
+  limits: MultipartLimits,
+): Promise<MultipartBody> {
   if (!contentType || !BOUNDARY.test(contentType.trim())) {
     throw new UnsupportedMediaTypeError('Send the body as multipart/form-data with a boundary', {
       content_type: contentType ?? null,
@@ -67,7 +71,9 @@ export function parseMultipart(raw: Buffer, contentType: string | undefined, lim
         },
       });
     } catch (err) {
-      throw new ValidationError('The multipart body cannot be parsed', { reason: err instanceof Error ? err.message : String(err) });
+      throw new ValidationError('The multipart body cannot be parsed', {
+        reason: err instanceof Error ? err.message : String(err),
+      });
     }
 
     busboy.on('file', (field, stream, filename, _encoding, mimeType) => {
@@ -96,7 +102,9 @@ export function parseMultipart(raw: Buffer, contentType: string | undefined, lim
         if (!failed) chunks.push(chunk);
       });
       stream.on('limit', () =>
-        fail(new PayloadTooLargeError(`The uploaded files exceed ${limits.maxBytes} bytes`, { max_upload_bytes: limits.maxBytes })),
+        fail(
+          new PayloadTooLargeError(`The uploaded files exceed ${limits.maxBytes} bytes`, { max_upload_bytes: limits.maxBytes }),
+        ),
       );
       // Registered now, so the order of `files` is the order the parts were sent in.
       const entry: MultipartFile = { field, filename: baseName(filename), mimeType: mimeType || '', bytes: Buffer.alloc(0) };
@@ -112,7 +120,9 @@ export function parseMultipart(raw: Buffer, contentType: string | undefined, lim
       }
       fields[field] = value;
     });
-    busboy.on('filesLimit', () => fail(new TooManyFilesError(`At most ${limits.maxFiles} files per upload`, { max_files: limits.maxFiles })));
+    busboy.on('filesLimit', () =>
+      fail(new TooManyFilesError(`At most ${limits.maxFiles} files per upload`, { max_files: limits.maxFiles })),
+    );
     busboy.on('partsLimit', () => fail(new ValidationError('Too many parts in the multipart body')));
     busboy.on('fieldsLimit', () => fail(new ValidationError('Too many fields in the multipart body')));
     busboy.on('error', (err: unknown) =>

@@ -24,8 +24,6 @@ export interface NeedsContext {
 export interface NeedsPlan {
   env: Record<string, string>;
   statements: PolicyStatement[];
-  /** The one secret the function reads at cold start (SECRETS_ARN), if any. */
-  secret?: ISecret;
 }
 
 /** DynamoDB actions per access level; no Scan and no table-management actions anywhere. */
@@ -115,10 +113,11 @@ export function planNeeds(owner: string, needs: readonly string[], ctx: NeedsCon
     secret = ctx.serviceSecret;
   }
   if (secret) {
+    // The one secret the function reads at cold start (functions/adapters/secrets.ts).
     env.SECRETS_ARN = secret.secretArn;
     statements.push(new PolicyStatement({ effect: Effect.ALLOW, actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }));
   }
-  return { env, statements, ...(secret ? { secret } : {}) };
+  return { env, statements };
 }
 
 /** `arn:…:states:region:account:stateMachine:name` without referencing the state machine construct. */

@@ -13,6 +13,8 @@ import type {
   Context,
 } from 'aws-lambda';
 import { type RouteDefinition, ROUTES, matchPath } from '../../functions/routes.ts';
+import { loadConfig } from '../../functions/config.ts';
+import { corsHeaders, originOf, preflightHeaders } from '../../functions/http/cors.ts';
 
 /** API Gateway's hard cap on a request body. */
 const API_GATEWAY_MAX_BODY = 10 * 1024 * 1024;
@@ -62,16 +64,39 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     const started = Date.now();
     const url = new URL(req.url ?? '/', 'http://local');
     const method = (req.method ?? 'GET').toUpperCase();
+    // CORS as API Gateway does it: preflights answered by the gateway, its own errors carry the headers too.
+    const origin = originOf(req.headers as Record<string, string | undefined>);
+    const cors = origin ? corsHeaders(origin, corsAllowlist()) : {};
+    if (method === 'OPTIONS') {
+      await drain(req);
+      const methods = ROUTES.filter((r) => matchPath(r.path, url.pathname)).map((r) => r.method);
+      if (methods.length === 0) {
+        send(res, 404, errorPayload('not_found', `No route for ${method} ${url.pathname}`, req), cors);
+        return;
+      }
+      res.writeHead(204, preflightHeaders(origin, corsAllowlist(), methods));
+      res.end();
+      return;
+    }
     const found = findRoute(method, url.pathname);
     if (!found) {
       await drain(req);
       const known = ROUTES.some((r) => matchPath(r.path, url.pathname));
-      send(res, 404, errorPayload('not_found', known ? `${method} is not supported on ${url.pathname}` : `No route for ${method} ${url.pathname}`, req));
+      send(
+        res,
+        404,
+        errorPayload(
+          'not_found',
+          known ? `${method} is not supported on ${url.pathname}` : `No route for ${method} ${url.pathname}`,
+          req,
+        ),
+        cors,
+      );
       return;
     }
     const body = await readBody(req, API_GATEWAY_MAX_BODY);
     if (body === 'too_large') {
-      send(res, 413, errorPayload('payload_too_large', 'Request body exceeds the API Gateway limit of 10 MB', req));
+      send(res, 413, errorPayload('payload_too_large', 'Request body exceeds the API Gateway limit of 10 MB', req), cors);
       return;
     }
     const event = toProxyEvent(req, url, method, found.route, found.params, body);
@@ -88,12 +113,13 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           unauthorized
             ? errorPayload('unauthorized', 'Missing, unknown or revoked API key', req)
             : errorPayload('internal_error', 'Internal error', req),
+          cors,
         );
         return;
       }
       const allowed = auth.policyDocument.Statement.some((s) => 'Effect' in s && s.Effect === 'Allow');
       if (!allowed) {
-        send(res, 403, errorPayload('forbidden', 'The API key is not allowed to call this API', req));
+        send(res, 403, errorPayload('forbidden', 'The API key is not allowed to call this API', req), cors);
         return;
       }
       event.requestContext.authorizer = { principalId: auth.principalId, ...(auth.context ?? {}) };
@@ -257,7 +283,21 @@ function errorPayload(code: string, message: string, req: IncomingMessage): { bo
   return { body: JSON.stringify({ error: { code, message }, request_id: requestId }), requestId };
 }
 
-function send(res: ServerResponse, status: number, payload: { body: string; requestId: string }): void {
-  res.writeHead(status, { 'Content-Type': 'application/json', 'X-Request-ID': payload.requestId });
+/** CORS_ALLOW_ORIGINS as the functions read it (the same env, validated the same way). */
+function corsAllowlist(): string[] {
+  try {
+    return loadConfig(process.env).corsAllowOrigins;
+  } catch {
+    return [];
+  }
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  payload: { body: string; requestId: string },
+  extra: Record<string, string> = {},
+): void {
+  res.writeHead(status, { 'Content-Type': 'application/json', 'X-Request-ID': payload.requestId, ...extra });
   res.end(payload.body);
 }

@@ -9,6 +9,7 @@ import { recoverJobsAfterRestart } from '../../functions/core/jobs.ts';
 import { TABLES } from '../../functions/tables.ts';
 import { createTables, startDynalite, startS3rver, type Emulator } from './emulators.ts';
 import { type Gateway, startGateway } from './gateway.ts';
+import { startEmulatorThread } from './emulator-worker.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const LOCAL_BUCKET = 'ocrlty-local';
@@ -58,9 +59,12 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   mkdirSync(dataDir, { recursive: true });
   const emulators: Emulator[] = [];
   try {
-    const dynamo = await startDynalite(dataDir);
+    // LOCAL_EMULATOR_THREADS=1 runs dynalite and s3rver on their own threads (a second core for "AWS" and
+    // "R2", as in the cloud); the default keeps them on the main thread.
+    const threads = ['1', 'true'].includes(String({ ...process.env, ...opts.env }.LOCAL_EMULATOR_THREADS ?? '').toLowerCase());
+    const dynamo = threads ? await startEmulatorThread('dynalite', dataDir) : await startDynalite(dataDir);
     emulators.push(dynamo);
-    const s3 = await startS3rver(dataDir, LOCAL_BUCKET);
+    const s3 = threads ? await startEmulatorThread('s3rver', dataDir, LOCAL_BUCKET) : await startS3rver(dataDir, LOCAL_BUCKET);
     emulators.push(s3);
     const tables = localTableNames();
     await createTables(dynamo.endpoint, TABLES, tables);

@@ -78,13 +78,19 @@ describe('POST /v1/batch_extract (server-side dir under the data root)', () => {
     ['C:/data', 'drive letter'],
     ['smoke\\images', 'backslash'],
   ])('images_dir %s (%s) is 400 validation_error', async (imagesDir) => {
-    const res = await s.call('POST', '/v1/batch_extract', { key: client, json: { task_id: 'receipt_fields_v1', images_dir: imagesDir } });
+    const res = await s.call('POST', '/v1/batch_extract', {
+      key: client,
+      json: { task_id: 'receipt_fields_v1', images_dir: imagesDir },
+    });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('validation_error');
   });
 
   test('an images_dir with no matching images is 404; gt_path outside debug mode is 403', async () => {
-    const none = await s.call('POST', '/v1/batch_extract', { key: client, json: { task_id: 'receipt_fields_v1', images_dir: 'nowhere' } });
+    const none = await s.call('POST', '/v1/batch_extract', {
+      key: client,
+      json: { task_id: 'receipt_fields_v1', images_dir: 'nowhere' },
+    });
     expect(none.status).toBe(404);
     const gt = await s.call('POST', '/v1/batch_extract', {
       key: client,
@@ -110,7 +116,12 @@ describe('POST /v1/batch_extract_rerun', () => {
       json: { run_id: 'src-persisted', task_id: 'invoice_fields_v1', concurrency: 2, max_days: 90, new_run_id: 'rerun-1' },
     });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 'succeeded', run_id: 'rerun-1', task_id: 'invoice_fields_v1', summary: { total: 2, ok: 2 } });
+    expect(res.body).toMatchObject({
+      status: 'succeeded',
+      run_id: 'rerun-1',
+      task_id: 'invoice_fields_v1',
+      summary: { total: 2, ok: 2 },
+    });
     const batch = await s.deps.store.getJson<any>(res.body.artifact_rel);
     expect(batch.source).toEqual({ type: 'rerun', run_id: 'src-persisted', batch_date: null, max_days: 90 });
     const source = await s.deps.store.getJson<any>(up.body.artifact_rel);
@@ -121,7 +132,10 @@ describe('POST /v1/batch_extract_rerun', () => {
   test('async rerun and the low-level jobs route, with batch_date', async () => {
     const day = (await s.deps.index.get('batch', 'src-persisted'))!.day;
     for (const path of ['/v1/batch_extract_rerun_async', '/v1/jobs/batch_extract_rerun']) {
-      const res = await s.call('POST', path, { key: client, json: { run_id: 'src-persisted', task_id: 'receipt_fields_v1', batch_date: day } });
+      const res = await s.call('POST', path, {
+        key: client,
+        json: { run_id: 'src-persisted', task_id: 'receipt_fields_v1', batch_date: day },
+      });
       expect(res.status).toBe(202);
       expect((await pollJob(s, client, res.body.job_id)).status).toBe('succeeded');
     }
@@ -133,15 +147,24 @@ describe('POST /v1/batch_extract_rerun', () => {
       { name: 'run_id', value: 'src-staged' },
       { name: 'files', filename: 'one.png', type: 'image/png', bytes: makePng(16, 8, 13) },
     ]);
-    const res = await s.call('POST', '/v1/batch_extract_rerun', { key: client, json: { run_id: 'src-staged', task_id: 'receipt_fields_v1' } });
+    const res = await s.call('POST', '/v1/batch_extract_rerun', {
+      key: client,
+      json: { run_id: 'src-staged', task_id: 'receipt_fields_v1' },
+    });
     expect(res.status).toBe(409);
     expect(res.body.error.message).toContain('persist_inputs=true');
   });
 
-  test('an unknown source run, another key\'s run, or the wrong batch_date is 404; a duplicate new_run_id is 409', async () => {
-    const unknown = await s.call('POST', '/v1/batch_extract_rerun', { key: client, json: { run_id: 'no-such-run', task_id: 'receipt_fields_v1' } });
+  test("an unknown source run, another key's run, or the wrong batch_date is 404; a duplicate new_run_id is 409", async () => {
+    const unknown = await s.call('POST', '/v1/batch_extract_rerun', {
+      key: client,
+      json: { run_id: 'no-such-run', task_id: 'receipt_fields_v1' },
+    });
     expect(unknown.status).toBe(404);
-    const foreign = await s.call('POST', '/v1/batch_extract_rerun', { key: other, json: { run_id: 'src-persisted', task_id: 'receipt_fields_v1' } });
+    const foreign = await s.call('POST', '/v1/batch_extract_rerun', {
+      key: other,
+      json: { run_id: 'src-persisted', task_id: 'receipt_fields_v1' },
+    });
     expect(foreign.status).toBe(404);
     const wrongDay = await s.call('POST', '/v1/batch_extract_rerun', {
       key: client,
@@ -155,8 +178,11 @@ describe('POST /v1/batch_extract_rerun', () => {
     expect(dup.status).toBe(409);
   });
 
-  test('an admin may rerun anyone\'s run', async () => {
-    const res = await s.call('POST', '/v1/batch_extract_rerun', { key: admin, json: { run_id: 'src-persisted', task_id: 'receipt_fields_v1' } });
+  test("an admin may rerun anyone's run", async () => {
+    const res = await s.call('POST', '/v1/batch_extract_rerun', {
+      key: admin,
+      json: { run_id: 'src-persisted', task_id: 'receipt_fields_v1' },
+    });
     expect(res.status).toBe(200);
     expect(res.body.summary.total).toBe(2);
   });
@@ -182,7 +208,10 @@ describe('POST /v1/extract_async', () => {
   });
 
   test('bad input is refused before any job: bad base64 400, a reused request_id 409', async () => {
-    const bad = await s.call('POST', '/v1/extract_async', { key: client, json: { task_id: 'receipt_fields_v1', image_base64: '%%%' } });
+    const bad = await s.call('POST', '/v1/extract_async', {
+      key: client,
+      json: { task_id: 'receipt_fields_v1', image_base64: '%%%' },
+    });
     expect(bad.status).toBe(400);
     const reused = await s.call('POST', '/v1/extract_async', {
       key: client,
@@ -193,7 +222,7 @@ describe('POST /v1/extract_async', () => {
 });
 
 describe('GET /v1/jobs', () => {
-  test('lists the caller\'s jobs newest first, filtered by status and paginated; admins see all', async () => {
+  test("lists the caller's jobs newest first, filtered by status and paginated; admins see all", async () => {
     const mine = await s.call('GET', '/v1/jobs?status=succeeded&limit=2', { key: client });
     expect(mine.status).toBe(200);
     expect(mine.body.jobs).toHaveLength(2);

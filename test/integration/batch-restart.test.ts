@@ -122,7 +122,16 @@ test('after a crash, running jobs fail as stale_after_restart and queued jobs ru
   await direct.store.putBytes('data/restart/q.png', makePng(16, 8, 3), 'image/png', { overwrite: true });
   const now = new Date();
   await direct.index.claim(
-    { kind: 'batch', id: 'queued-run', ownerKeyId: 'local-admin', rel: batchRel(dayOf(now), 'queued-run'), day: dayOf(now), createdAt: now.toISOString(), status: 'pending', taskId: 'receipt_fields_v1' },
+    {
+      kind: 'batch',
+      id: 'queued-run',
+      ownerKeyId: 'local-admin',
+      rel: batchRel(dayOf(now), 'queued-run'),
+      day: dayOf(now),
+      createdAt: now.toISOString(),
+      status: 'pending',
+      taskId: 'receipt_fields_v1',
+    },
     { overwrite: false },
   );
   const queued: JobRecord = {

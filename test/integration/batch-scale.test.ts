@@ -29,7 +29,15 @@ test('a 10,000-item run keeps every state payload under 256 KB', { timeout: 240_
   const now = new Date();
   const day = dayOf(now);
   await s.deps.index.claim(
-    { kind: 'batch', id: 'scale-src', ownerKeyId: keyId, rel: batchRel(day, 'scale-src'), day, createdAt: now.toISOString(), status: 'pending' },
+    {
+      kind: 'batch',
+      id: 'scale-src',
+      ownerKeyId: keyId,
+      rel: batchRel(day, 'scale-src'),
+      day,
+      createdAt: now.toISOString(),
+      status: 'pending',
+    },
     { overwrite: false },
   );
   await s.deps.index.complete('batch', 'scale-src', 'ok');
@@ -48,17 +56,25 @@ test('a 10,000-item run keeps every state payload under 256 KB', { timeout: 240_
     createdAt: now.toISOString(),
   }));
   await s.deps.runItems.putPending(rows);
-  const deps = { ...jobDepsOf(s.deps), workflow: { kind: 'local' as const, start: async () => ({ executionId: 'measured-by-test' }) } };
-  const job = await createRerunBatch(deps, { keyId, role: 'client', scopes: ['extract:run'] }, {
-    run_id: 'scale-src',
-    task_id: 'receipt_fields_v1',
-    new_run_id: 'scale-run-with-a-realistically-long-run-identifier-0001',
-    concurrency: 64,
-  });
+  const deps = {
+    ...jobDepsOf(s.deps),
+    workflow: { kind: 'local' as const, start: async () => ({ executionId: 'measured-by-test' }) },
+  };
+  const job = await createRerunBatch(
+    deps,
+    { keyId, role: 'client', scopes: ['extract:run'] },
+    {
+      run_id: 'scale-src',
+      task_id: 'receipt_fields_v1',
+      new_run_id: 'scale-run-with-a-realistically-long-run-identifier-0001',
+      concurrency: 64,
+    },
+  );
 
   // Act: the exact ASL, the real handlers; every task's raw result and every state's input/output measured.
   const sizes: Array<{ where: string; bytes: number }> = [];
-  const measure = (where: string, value: unknown) => sizes.push({ where, bytes: Buffer.byteLength(JSON.stringify(value ?? null)) });
+  const measure = (where: string, value: unknown) =>
+    sizes.push({ where, bytes: Buffer.byteLength(JSON.stringify(value ?? null)) });
   const handlers = Object.fromEntries(
     Object.entries(localTaskHandlers()).map(([state, fn]) => [
       state,
@@ -81,8 +97,15 @@ test('a 10,000-item run keeps every state payload under 256 KB', { timeout: 240_
     const index = (event as { index?: number }).index;
     if (event.type === 'StateEntered' || event.type === 'StateExited') {
       const where = `${event.state.name}${index !== undefined ? '[i]' : ''}`;
-      measure(`${where} ${event.type === 'StateEntered' ? 'input' : 'output'}`, event.type === 'StateEntered' ? event.state.input : event.state.output);
-      if (event.type === 'StateExited' && index !== undefined && ['ExtractItem', 'RecordItemFailure'].includes(event.state.name)) {
+      measure(
+        `${where} ${event.type === 'StateEntered' ? 'input' : 'output'}`,
+        event.type === 'StateEntered' ? event.state.input : event.state.output,
+      );
+      if (
+        event.type === 'StateExited' &&
+        index !== undefined &&
+        ['ExtractItem', 'RecordItemFailure'].includes(event.state.name)
+      ) {
         iterationOutputs[index] = event.state.output;
       }
       if (event.type === 'StateExited' && event.state.name === 'PrepareBatch') await s.deps.jobs.requestCancel(job.jobId);

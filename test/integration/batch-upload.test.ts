@@ -25,7 +25,12 @@ beforeAll(async () => {
 afterAll(async () => s.close());
 
 const files = (n: number) =>
-  Array.from({ length: n }, (_, i) => ({ name: 'files', filename: `receipt_${i}.png`, type: 'image/png', bytes: makePng(16, 8, i) }));
+  Array.from({ length: n }, (_, i) => ({
+    name: 'files',
+    filename: `receipt_${i}.png`,
+    type: 'image/png',
+    bytes: makePng(16, 8, i),
+  }));
 
 describe('POST /v1/batch_extract_upload_async', () => {
   test('an upload runs to succeeded with a batch artifact, item rows and extract artifacts in the bucket', async () => {
@@ -128,7 +133,9 @@ describe('POST /v1/batch_extract_upload (sync)', () => {
 
 describe('bad uploads', () => {
   test('an empty upload is 400', async () => {
-    const res = await postMultipart(s, '/v1/batch_extract_upload_async', client, [{ name: 'task_id', value: 'receipt_fields_v1' }]);
+    const res = await postMultipart(s, '/v1/batch_extract_upload_async', client, [
+      { name: 'task_id', value: 'receipt_fields_v1' },
+    ]);
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('validation_error');
   });
@@ -201,7 +208,10 @@ describe('bad uploads', () => {
   });
 
   test("another key's job is 404", async () => {
-    const res = await postMultipart(s, '/v1/batch_extract_upload_async', client, [{ name: 'task_id', value: 'receipt_fields_v1' }, ...files(1)]);
+    const res = await postMultipart(s, '/v1/batch_extract_upload_async', client, [
+      { name: 'task_id', value: 'receipt_fields_v1' },
+      ...files(1),
+    ]);
     const peek = await s.call('GET', `/v1/jobs/${res.body.job_id}`, { key: other });
     expect(peek.status).toBe(404);
     const cancel = await s.call('POST', `/v1/jobs/${res.body.job_id}/cancel`, { key: other });

@@ -38,7 +38,12 @@ const upload = (runId: string, n: number, concurrency: number, path = '/v1/batch
     { name: 'task_id', value: 'receipt_fields_v1' },
     { name: 'run_id', value: runId },
     { name: 'concurrency', value: String(concurrency) },
-    ...Array.from({ length: n }, (_, i) => ({ name: 'files', filename: `r${i}.png`, type: 'image/png', bytes: makePng(16, 8, i) })),
+    ...Array.from({ length: n }, (_, i) => ({
+      name: 'files',
+      filename: `r${i}.png`,
+      type: 'image/png',
+      bytes: makePng(16, 8, i),
+    })),
   ]);
 
 describe('the global GPU guard', () => {
@@ -102,7 +107,7 @@ describe('cooperative cancel', () => {
 });
 
 describe('the model backend failing mid-run', () => {
-  test('an outage longer than the core retries is retried by the workflow, reusing the item\'s own request_id claim', async () => {
+  test("an outage longer than the core retries is retried by the workflow, reusing the item's own request_id claim", async () => {
     // Both calls of the first item's first attempt fail (1 + VLLM_MAX_RETRIES): ExtractItem throws
     // BackendUnavailableError, the ASL Retry runs it again, and the second attempt overwrites its own artifact.
     fake.behaviour = { kind: 'status', status: 503, times: 2 };

@@ -12,7 +12,10 @@ export interface Part {
 }
 
 /** A multipart/form-data body and its content type. */
-export function multipart(parts: Part[], boundary = `----ocrlty${randomBytes(8).toString('hex')}`): { body: Buffer; contentType: string } {
+export function multipart(
+  parts: Part[],
+  boundary = `----ocrlty${randomBytes(8).toString('hex')}`,
+): { body: Buffer; contentType: string } {
   const chunks: Buffer[] = [];
   for (const p of parts) {
     const disposition = `form-data; name="${p.name}"${p.filename !== undefined ? `; filename="${p.filename}"` : ''}`;

@@ -1,9 +1,24 @@
 // ArtifactIndex on DynamoDB: pk = <kind>#<id>, sk = "artifact". A conditional put makes the claim
 // atomic (on DynamoDB and on dynalite alike), which is what stops a reused request_id (DESIGN.md §8).
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConflictError } from '../../core/errors.ts';
-import type { ArtifactIndex, ArtifactIndexEntry, ArtifactKind } from '../../core/ports.ts';
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { ConflictError, ValidationError } from '../../core/errors.ts';
+import type {
+  ArtifactIndex,
+  ArtifactIndexEntry,
+  ArtifactIndexListing,
+  ArtifactKind,
+  ArtifactListQuery,
+} from '../../core/ports.ts';
 import { isConditionalCheckFailed } from './client.ts';
+import { decodeCursor, encodeCursor } from './job-store.ts';
 
 const SK = 'artifact';
 
@@ -29,7 +44,7 @@ export interface ArtifactItem {
 
 export const artifactPk = (kind: ArtifactKind, id: string): string => `${kind}#${id}`;
 
-export class DynamoArtifactIndex implements ArtifactIndex {
+export class DynamoArtifactIndex implements ArtifactIndex, ArtifactIndexListing {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
@@ -92,6 +107,88 @@ export class DynamoArtifactIndex implements ArtifactIndex {
     );
     return out.Item ? fromItem(out.Item as ArtifactItem) : undefined;
   }
+
+  /**
+   * One owner's rows of a kind (GSI by_owner) or every row of it (GSI by_kind), by created_at then id.
+   * Reads one row past the page so the last page has no cursor; the cursor is the key of the last row
+   * returned (base64url JSON), accepted back only for the same partition.
+   */
+  async list(query: ArtifactListQuery): Promise<{ entries: ArtifactIndexEntry[]; cursor?: string }> {
+    const part = listPartition(query);
+    let startKey: Record<string, unknown> | undefined = query.cursor
+      ? checkedListCursor(query.cursor, part, query.kind)
+      : undefined;
+    const rows: ArtifactItem[] = [];
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: part.index,
+          KeyConditionExpression: '#p = :p',
+          ExpressionAttributeNames: { '#p': part.pk },
+          ExpressionAttributeValues: { ':p': part.value },
+          ScanIndexForward: query.order === 'asc',
+          Limit: query.limit + 1 - rows.length,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      rows.push(...((out.Items ?? []) as ArtifactItem[]));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey && rows.length <= query.limit);
+    if (rows.length <= query.limit) return { entries: rows.map(fromItem) };
+    const page = rows.slice(0, query.limit);
+    const last = page[page.length - 1]!;
+    return {
+      entries: page.map(fromItem),
+      cursor: encodeCursor({ pk: last.pk, sk: last.sk, [part.pk]: part.value, [part.sk]: last[part.sk] }),
+    };
+  }
+
+  async getMany(kind: ArtifactKind, ids: string[]): Promise<ArtifactIndexEntry[]> {
+    const unique = [...new Set(ids)];
+    const found: ArtifactIndexEntry[] = [];
+    for (let i = 0; i < unique.length; i += 100) {
+      let keys: Array<Record<string, unknown>> = unique.slice(i, i + 100).map((id) => ({ pk: artifactPk(kind, id), sk: SK }));
+      for (let attempt = 0; keys.length > 0; attempt++) {
+        if (attempt > 10) throw new Error('DynamoDB kept returning unprocessed keys');
+        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
+        const out = await this.db.send(
+          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        for (const item of out.Responses?.[this.table] ?? []) found.push(fromItem(item as ArtifactItem));
+        keys = (out.UnprocessedKeys?.[this.table]?.Keys ?? []) as Array<Record<string, unknown>>;
+      }
+    }
+    return found;
+  }
+}
+
+interface ListPartition {
+  index: 'by_owner' | 'by_kind';
+  pk: 'gsi1pk' | 'gsi2pk';
+  sk: 'gsi1sk' | 'gsi2sk';
+  value: string;
+}
+
+function listPartition(query: ArtifactListQuery): ListPartition {
+  return query.ownerKeyId !== undefined
+    ? { index: 'by_owner', pk: 'gsi1pk', sk: 'gsi1sk', value: `${query.ownerKeyId}#${query.kind}` }
+    : { index: 'by_kind', pk: 'gsi2pk', sk: 'gsi2sk', value: query.kind };
+}
+
+/** A client's cursor, accepted only when it is a row key of the very partition being listed. */
+function checkedListCursor(cursor: string, part: ListPartition, kind: ArtifactKind): Record<string, unknown> {
+  const key = decodeCursor(cursor);
+  const names = Object.keys(key).sort().join(',');
+  const ok =
+    names === ['pk', 'sk', part.pk, part.sk].sort().join(',') &&
+    key[part.pk] === part.value &&
+    typeof key.pk === 'string' &&
+    key.pk.startsWith(`${kind}#`) &&
+    key.sk === SK &&
+    typeof key[part.sk] === 'string';
+  if (!ok) throw new ValidationError('cursor is not valid');
+  return key;
 }
 
 export function fromItem(i: ArtifactItem): ArtifactIndexEntry {

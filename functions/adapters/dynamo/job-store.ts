@@ -17,9 +17,35 @@ const ALL_PK = 'job';
 
 /** Every attribute but the bulky ones (upload inputs, result). */
 const LEAN_ATTRIBUTES = [
-  'pk', 'job_id', 'kind', 'owner_key_id', 'status', 'cancel_requested', 'p_stage', 'p_total', 'p_done', 'p_ok', 'p_err',
-  'p_canceled', 'p_current', 'p_current_at', 'created_at', 'updated_at', 'started_at', 'finished_at', 'task_id',
-  'concurrency', 'run_id', 'run_day', 'source', 'staging_prefix', 'gt', 'extract', 'execution_name', 'error', 'artifact_rel',
+  'pk',
+  'job_id',
+  'kind',
+  'owner_key_id',
+  'status',
+  'cancel_requested',
+  'p_stage',
+  'p_total',
+  'p_done',
+  'p_ok',
+  'p_err',
+  'p_canceled',
+  'p_current',
+  'p_current_at',
+  'created_at',
+  'updated_at',
+  'started_at',
+  'finished_at',
+  'task_id',
+  'concurrency',
+  'run_id',
+  'run_day',
+  'source',
+  'staging_prefix',
+  'gt',
+  'extract',
+  'execution_name',
+  'error',
+  'artifact_rel',
 ] as const;
 
 interface JobItem {
@@ -122,7 +148,9 @@ export class DynamoJobStore implements JobStore {
         if (jobs.length >= query.limit) {
           const more = i < items.length - 1 || out.LastEvaluatedKey !== undefined;
           // Resume after the last job returned, not after the last one read.
-          return more ? { jobs, cursor: encodeCursor({ pk: items[i]!.pk, created_sk: items[i]!.created_sk, ...partition }) } : { jobs };
+          return more
+            ? { jobs, cursor: encodeCursor({ pk: items[i]!.pk, created_sk: items[i]!.created_sk, ...partition }) }
+            : { jobs };
         }
       }
       startKey = out.LastEvaluatedKey;

@@ -135,7 +135,8 @@ export class DynamoRunItemStore implements RunItemStore {
           ConsistentRead: true,
           ...(opts.inputsOnly
             ? {
-                ProjectionExpression: 'pk, sk, run_id, seq, owner_key_id, #file, request_id, input_ref, mime_type, #status, created_at',
+                ProjectionExpression:
+                  'pk, sk, run_id, seq, owner_key_id, #file, request_id, input_ref, mime_type, #status, created_at',
                 ExpressionAttributeNames: { '#file': 'file', '#status': 'status' },
               }
             : {}),
