@@ -30,7 +30,7 @@ async function main() {
       VLLM_BASE_URL: fake.url,
       VLLM_API_KEY: 'test-vllm-key',
       VLLM_MAX_INFLIGHT: String(INFLIGHT),
-      LOG_LEVEL: 'ERROR',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'ERROR',
       JOBS_PROGRESS_EVERY_N: '50',
       JOBS_PROGRESS_MIN_SECONDS: '2',
       LOCAL_EMULATOR_THREADS: process.env.LOCAL_EMULATOR_THREADS ?? '1',

@@ -151,7 +151,8 @@ export function loadConfig(env: Env = process.env): Config {
       maxImageBytes: r.num('MAX_IMAGE_BYTES', 3 * 1024 * 1024, { min: 1024, max: 4_400_000, int: true }),
       maxImagePixels: r.num('MAX_IMAGE_PIXELS', 50_000_000, { min: 1, int: true }),
       maxBodyBytes: r.num('MAX_BODY_BYTES', 5_800_000, { min: 1024, max: 6_000_000, int: true }),
-      maxUploadFiles: r.num('MAX_UPLOAD_FILES', 100, { min: 1, max: 1000, int: true }),
+      // Upload jobs keep {file, input_ref, mime_type} per file in the job row: 500 stays well under DynamoDB's 400 KB item.
+      maxUploadFiles: r.num('MAX_UPLOAD_FILES', 100, { min: 1, max: 500, int: true }),
       // Multipart arrives base64-encoded in the Lambda event (6 MB cap): ~4.3 MB of files at most.
       maxUploadBytes: r.num('MAX_UPLOAD_BYTES', 4_000_000, { min: 1024, max: 4_400_000, int: true }),
     },

@@ -142,5 +142,5 @@ export async function parseMultipart(
 /** The file's own name, never a client path. */
 function baseName(name: string | undefined): string {
   const base = (name ?? '').split(/[\\/]/).pop() ?? '';
-  return base.trim() === '' ? 'file' : base.slice(-255);
+  return base.trim() === '' ? 'file' : base.slice(-200);
 }

@@ -37,17 +37,14 @@ export interface LocalWorkflowOptions {
 export class LocalWorkflowStarter implements WorkflowStarter {
   readonly kind = 'local' as const;
   private readonly running = new Map<string, Promise<void>>();
-  private definition: Record<string, unknown> | undefined;
+  private built: Promise<InstanceType<Asl['StateMachine']>> | undefined;
   private handlers: Record<string, (input: unknown) => Promise<unknown>> | undefined;
 
   constructor(private readonly opts: LocalWorkflowOptions) {}
 
   async start(request: { jobId: string; executionName: string; input: { job_id: string } }): Promise<{ executionId: string }> {
     // Loaded lazily and by a computed name: the interpreter is a dev dependency that Lambda bundles never need.
-    const moduleName = 'aws-local-stepfunctions';
-    const { StateMachine } = (await import(moduleName)) as Asl;
-    this.definition ??= loadDefinition('batch-extract', (p) => localFunctionArn(this.opts.region, p));
-    const machine = new StateMachine(this.definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
+    const machine = await this.machine();
     const executionId = `arn:aws:states:${this.opts.region}:${ACCOUNT}:execution:batch-extract:${request.executionName}`;
     const execution = machine.run(request.input, {
       overrides: {
@@ -77,6 +74,19 @@ export class LocalWorkflowStarter implements WorkflowStarter {
       .finally(() => this.running.delete(request.executionName));
     this.running.set(request.executionName, done);
     return { executionId };
+  }
+
+  /** The state machine, built (and its definition validated) once; each start is a new execution of it. */
+  private machine(): Promise<InstanceType<Asl['StateMachine']>> {
+    this.built ??= (async () => {
+      // Loaded lazily and by a computed name: the interpreter is a dev dependency that Lambda bundles never need.
+      const moduleName = 'aws-local-stepfunctions';
+      const { StateMachine } = (await import(moduleName)) as Asl;
+      const definition = loadDefinition('batch-extract', (p) => localFunctionArn(this.opts.region, p));
+      return new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
+    })();
+    this.built.catch(() => (this.built = undefined));
+    return this.built;
   }
 
   /** Executions started by this process and not finished yet. */
