@@ -19,7 +19,7 @@ import type {
 } from '../core/ports.ts';
 import type { ExtractDeps } from '../core/extract.ts';
 import type { BatchEvaluator } from '../core/batch.ts';
-import { type BatchDeps, finalizeRun } from '../core/batch-workflow.ts';
+import type { BatchDeps } from '../core/batch-workflow.ts';
 import { evaluateBatch } from '../core/eval.ts';
 import type { JobDeps } from '../core/jobs.ts';
 import type { TaskCatalog } from '../core/task-catalog.ts';
@@ -28,12 +28,8 @@ import { makeDynamoClient } from './dynamo/client.ts';
 import { DynamoJobStore } from './dynamo/job-store.ts';
 import { DynamoKeyStore } from './dynamo/key-store.ts';
 import { DynamoRunItemStore } from './dynamo/run-items.ts';
-import { LocalWorkflowStarter } from './workflow/local.ts';
 import { StepFunctionsWorkflowStarter, makeSfnClient } from './workflow/step-functions.ts';
 import { makeLogger } from './logger.ts';
-import { InflightLimitedModel, Semaphore } from './model/inflight-limit.ts';
-import { MockModelClient } from './model/mock.ts';
-import { VllmModelClient } from './model/vllm.ts';
 import { R2ArtifactStore, makeS3Client } from './r2/artifact-store.ts';
 import { R2LinkSigner } from './r2/link-signer.ts';
 import { TarGzPacker } from './archive/tar-gz.ts';
@@ -51,7 +47,6 @@ export interface AppDeps {
   /** Presigned links to bucket objects (debug backups, artifacts too large for a response). */
   links: LinkSigner;
   packer: ArchivePacker;
-  model: ModelClient;
   dynamo: DynamoDBDocumentClient;
   s3: S3Client;
   jobs: JobStore;
@@ -66,10 +61,24 @@ export const systemClock: Clock = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
-export function makeModelClient(config: Config['inference'], logger: Logger): ModelClient {
-  const inner = config.backend === 'vllm' ? new VllmModelClient(config, logger) : new MockModelClient();
-  return new InflightLimitedModel(inner, new Semaphore(config.maxInflight));
+/** Builds the workflow starter when STATE_MACHINE_ARN is not set; local mode plugs in its ASL interpreter. */
+export type LocalWorkflowFactory = (deps: AppDeps) => WorkflowStarter;
+let localWorkflowFactory: LocalWorkflowFactory | undefined;
+
+/**
+ * Local mode (infra/local) registers the in-process ASL runner here before serving requests, so Lambda
+ * bundles never include the interpreter; on Lambda, STATE_MACHINE_ARN selects Step Functions.
+ */
+export function useLocalWorkflow(factory: LocalWorkflowFactory): void {
+  localWorkflowFactory = factory;
 }
+
+const noWorkflow: WorkflowStarter = {
+  kind: 'none',
+  start: async () => {
+    throw new Error('No workflow engine: set STATE_MACHINE_ARN (cloud) or run in local mode');
+  },
+};
 
 /** Builds every adapter from a config. */
 export function buildAppDeps(config: Config): AppDeps {
@@ -86,20 +95,13 @@ export function buildAppDeps(config: Config): AppDeps {
     store: new R2ArtifactStore(s3, config.s3.bucket, config.s3.prefix, logger),
     links: new R2LinkSigner(s3, config.s3.bucket, config.s3.prefix),
     packer: new TarGzPacker(),
-    model: makeModelClient(config.inference, logger),
     dynamo,
     s3,
     jobs: new DynamoJobStore(dynamo, config.dynamo.jobsTable),
     runItems: new DynamoRunItemStore(dynamo, config.dynamo.artifactsTable),
     workflow: config.jobs.stateMachineArn
       ? new StepFunctionsWorkflowStarter(makeSfnClient(config.dynamo.region), config.jobs.stateMachineArn, logger)
-      : new LocalWorkflowStarter({
-          region: config.dynamo.region,
-          logger,
-          ...(config.jobs.localRetryIntervalMs !== undefined ? { retryIntervalMs: config.jobs.localRetryIntervalMs } : {}),
-          // Backstop for an execution that failed outside the ASL's own failure path.
-          onExecutionFailed: (jobId, failure) => finalizeRun(jobDepsOf(deps), jobId, failure),
-        }),
+      : noWorkflow,
     // FinalizeBatch evaluates a run against ground truth when the job carries one (debug mode).
     evaluator: {
       evaluate: (input) =>
@@ -109,6 +111,7 @@ export function buildAppDeps(config: Config): AppDeps {
         ),
     },
   };
+  if (!config.jobs.stateMachineArn && localWorkflowFactory) deps.workflow = localWorkflowFactory(deps);
   return deps;
 }
 
@@ -144,14 +147,18 @@ export function jobDepsOf(deps: AppDeps): JobDeps {
 }
 
 /** ExtractItem's dependencies: the jobs deps plus the very extract deps POST /v1/extract uses (one GPU guard). */
-export function batchDepsOf(deps: AppDeps): BatchDeps {
-  return { ...jobDepsOf(deps), extract: extractDepsOf(deps) };
+export function batchDepsOf(deps: AppDeps, model: ModelClient): BatchDeps {
+  return { ...jobDepsOf(deps), extract: extractDepsOf(deps, model) };
 }
 
-/** The extract use case's dependencies, shared by POST /v1/extract and the ExtractItem task. */
-export function extractDepsOf(deps: AppDeps): ExtractDeps {
+/**
+ * The extract use case's dependencies, shared by POST /v1/extract and the ExtractItem task. The model
+ * comes from functions/adapters/model/shared.ts, imported only by the functions that call the model, so
+ * the `openai` client stays out of every other bundle.
+ */
+export function extractDepsOf(deps: AppDeps, model: ModelClient): ExtractDeps {
   return {
-    model: deps.model,
+    model,
     store: deps.store,
     index: deps.index,
     clock: deps.clock,

@@ -208,6 +208,6 @@ export interface RunItemStore {
 
 /** Starts the batch workflow: Step Functions in the cloud, the same ASL in-process locally. */
 export interface WorkflowStarter {
-  readonly kind: 'stepfunctions' | 'local';
+  readonly kind: 'stepfunctions' | 'local' | 'none';
   start(request: { jobId: string; executionName: string; input: { job_id: string } }): Promise<{ executionId: string }>;
 }

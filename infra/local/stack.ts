@@ -4,12 +4,14 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { appDeps, jobDepsOf } from '../../functions/adapters/container.ts';
+import { appDeps, jobDepsOf, useLocalWorkflow } from '../../functions/adapters/container.ts';
+import { finalizeRun } from '../../functions/core/batch-workflow.ts';
 import { recoverJobsAfterRestart } from '../../functions/core/jobs.ts';
 import { TABLES } from '../../functions/tables.ts';
 import { createTables, startDynalite, startS3rver, type Emulator } from './emulators.ts';
 import { type Gateway, startGateway } from './gateway.ts';
 import { startEmulatorThread } from './emulator-worker.ts';
+import { LocalWorkflowStarter } from './local-workflow.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const LOCAL_BUCKET = 'ocrlty-local';
@@ -85,6 +87,17 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     // The handlers read process.env exactly as on Lambda; local mode owns these variables.
     for (const [k, v] of Object.entries({ ...opts.env })) if (v !== undefined) process.env[k] = v;
     Object.assign(process.env, env);
+    // Batch jobs run the same ASL in-process (Lambda uses Step Functions; see functions/adapters/container.ts).
+    useLocalWorkflow(
+      (deps) =>
+        new LocalWorkflowStarter({
+          region: deps.config.dynamo.region,
+          logger: deps.logger,
+          ...(deps.config.jobs.localRetryIntervalMs !== undefined ? { retryIntervalMs: deps.config.jobs.localRetryIntervalMs } : {}),
+          // Backstop for an execution that failed outside the ASL's own failure path.
+          onExecutionFailed: (jobId, failure) => finalizeRun(jobDepsOf(deps), jobId, failure),
+        }),
+    );
     // The previous process's executions are gone: running jobs fail as stale_after_restart, queued ones
     // start again (seed §8.6). The same core use case, through the same container the handlers use.
     await recoverJobsAfterRestart(jobDepsOf(await appDeps()));

@@ -1,5 +1,6 @@
 // POST /v1/extract: one image in, fields out, artifact kept.
 import { appDeps, extractDepsOf } from '../../adapters/container.ts';
+import { sharedModelClient } from '../../adapters/model/shared.ts';
 import { httpImageFetcher } from '../../adapters/image-fetcher.ts';
 import { type ExtractRequestDeps, extractFromRequest } from '../../core/extract-request.ts';
 import { type HttpDeps, httpHandler, ok } from '../../http/chain.ts';
@@ -15,7 +16,7 @@ export const extractHandler = makeExtractHandler(async () => {
   const deps = await appDeps();
   return {
     ...deps,
-    ...extractDepsOf(deps),
+    ...extractDepsOf(deps, sharedModelClient(deps.config.inference, deps.logger)),
     images: httpImageFetcher,
     limits: deps.config.limits,
     debugMode: deps.config.debugMode,

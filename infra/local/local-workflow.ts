@@ -4,13 +4,13 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
-import type { Logger, WorkflowStarter } from '../../core/ports.ts';
-import { STATE_MACHINES, WORKFLOW_TASKS, type WorkflowTaskDefinition } from '../../tasks.ts';
+import type { Logger, WorkflowStarter } from '../../functions/core/ports.ts';
+import { STATE_MACHINES, WORKFLOW_TASKS, type WorkflowTaskDefinition } from '../../functions/tasks.ts';
 
 type Asl = typeof import('aws-local-stepfunctions');
 type TaskFn = (payload: unknown, context: Context) => Promise<unknown>;
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ACCOUNT = '000000000000';
 
 /** The ARN a placeholder stands for in local mode (only its shape matters: it is never called). */
@@ -79,9 +79,7 @@ export class LocalWorkflowStarter implements WorkflowStarter {
   /** The state machine, built (and its definition validated) once; each start is a new execution of it. */
   private machine(): Promise<InstanceType<Asl['StateMachine']>> {
     this.built ??= (async () => {
-      // Loaded lazily and by a computed name: the interpreter is a dev dependency that Lambda bundles never need.
-      const moduleName = 'aws-local-stepfunctions';
-      const { StateMachine } = (await import(moduleName)) as Asl;
+      const { StateMachine } = (await import('aws-local-stepfunctions')) as Asl;
       const definition = loadDefinition('batch-extract', (p) => localFunctionArn(this.opts.region, p));
       return new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
     })();
