@@ -160,6 +160,15 @@ describe('GET /v1/runs/{run_id}/items', () => {
     expect(res.body.items).toHaveLength(3);
   });
 
+  test('a page that ends exactly on the last item has no next_cursor (no empty last page)', async () => {
+    const oks = await s.call('GET', '/v1/runs/runs-b/items?status=ok&limit=3', { key: owner });
+    expect(oks.body.items).toHaveLength(3);
+    expect(oks.body.next_cursor).toBeNull();
+    const all = await s.call('GET', '/v1/runs/runs-b/items?limit=5', { key: owner });
+    expect(all.body.items).toHaveLength(5);
+    expect(all.body.next_cursor).toBeNull();
+  });
+
   test('a cursor of another run or another filter is a 400', async () => {
     const page = await s.call('GET', '/v1/runs/runs-b/items?limit=1', { key: owner });
     const cursor = page.body.next_cursor;

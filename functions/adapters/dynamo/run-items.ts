@@ -165,10 +165,19 @@ export class DynamoRunItemStore implements RunItemStore {
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :item)',
           ExpressionAttributeValues: { ':pk': runPk(runId), ':item': 'item#' },
         };
-    input.Limit = query.limit;
+    // One row of read-ahead: a page that ends exactly on the last item gets no cursor (no empty last page).
+    input.Limit = query.limit + 1;
     if (query.cursor) input.ExclusiveStartKey = checkedCursor(query.cursor, runId, query.status);
     const out = await this.db.send(new QueryCommand(input));
-    const items = (out.Items ?? []).map((r) => fromRow(r as RunItemRow));
+    const rows = (out.Items ?? []) as RunItemRow[];
+    if (rows.length > query.limit) {
+      const page = rows.slice(0, query.limit);
+      const last = page[page.length - 1] as RunItemRow & { gsi2pk?: string; gsi2sk?: string };
+      const key: Record<string, unknown> = { pk: last.pk, sk: last.sk };
+      if (query.status) Object.assign(key, { gsi2pk: last.gsi2pk, gsi2sk: last.gsi2sk });
+      return { items: page.map(fromRow), cursor: encodeCursor(key) };
+    }
+    const items = rows.map(fromRow);
     return out.LastEvaluatedKey ? { items, cursor: encodeCursor(out.LastEvaluatedKey) } : { items };
   }
 }
