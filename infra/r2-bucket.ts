@@ -39,6 +39,14 @@ export function lifecycleRulesFor(s: R2Settings): LifecycleRule[] {
       Expiration: { Days: s.r2.stagingExpiryDays },
     },
     {
+      // Debug backups (GET /v1/debug/artifacts/backup.tar.gz) are fetched through a short-lived presigned
+      // link; the archive itself is a copy of artifacts that stay in place, so it need not outlive a day.
+      ID: `${id}exports-expiry`,
+      Status: 'Enabled',
+      Filter: { Prefix: under('exports/') },
+      Expiration: { Days: 1 },
+    },
+    {
       ID: `${id}abort-multipart`,
       Status: 'Enabled',
       Filter: { Prefix: under('') },

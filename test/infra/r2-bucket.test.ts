@@ -63,10 +63,11 @@ const client = () =>
   });
 
 describe('R2 bucket rules', () => {
-  test('staged uploads under the stage prefix expire after a day; incomplete multipart uploads are aborted', () => {
+  test('staged uploads and debug exports under the stage prefix expire after a day; incomplete multipart uploads are aborted', () => {
     const rules = lifecycleRulesFor(settingsFor({ stage: 'dev' }));
     expect(rules).toEqual([
       { ID: 'ocrlty-dev-staging-expiry', Status: 'Enabled', Filter: { Prefix: 'dev/staging/' }, Expiration: { Days: 1 } },
+      { ID: 'ocrlty-dev-exports-expiry', Status: 'Enabled', Filter: { Prefix: 'dev/exports/' }, Expiration: { Days: 1 } },
       { ID: 'ocrlty-dev-abort-multipart', Status: 'Enabled', Filter: { Prefix: 'dev/' }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } },
     ]);
   });
