@@ -19,6 +19,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { makeS3Client } from '../functions/adapters/r2/artifact-store.ts';
+import { EXPORTS_PREFIX, STAGING_PREFIX } from '../functions/core/artifact-keys.ts';
 import { cdkJsonContext } from './ocrlty-app.ts';
 import { readR2Settings } from './settings.ts';
 
@@ -35,7 +36,7 @@ export function lifecycleRulesFor(s: R2Settings): LifecycleRule[] {
     {
       ID: `${id}staging-expiry`,
       Status: 'Enabled',
-      Filter: { Prefix: under('staging/') },
+      Filter: { Prefix: under(STAGING_PREFIX) },
       Expiration: { Days: s.r2.stagingExpiryDays },
     },
     {
@@ -43,7 +44,7 @@ export function lifecycleRulesFor(s: R2Settings): LifecycleRule[] {
       // link; the archive itself is a copy of artifacts that stay in place, so it need not outlive a day.
       ID: `${id}exports-expiry`,
       Status: 'Enabled',
-      Filter: { Prefix: under('exports/') },
+      Filter: { Prefix: under(EXPORTS_PREFIX) },
       Expiration: { Days: 1 },
     },
     {

@@ -25,6 +25,11 @@ export const extractRel = (day: string, requestId: string): string => `extracts/
 export const batchRel = (day: string, runId: string): string => `batches/${day}/${runId}.json`;
 export const evalRel = (day: string, evalId: string): string => `evals/${day}/${evalId}.json`;
 export const inputsPrefixRel = (day: string, runId: string): string => `inputs/${day}/${runId}/`;
+/** Uploads wait here for their job and are deleted when it ends; a 1-day R2 lifecycle rule is the backstop. */
+export const STAGING_PREFIX = 'staging/';
+export const stagingPrefixRel = (id: string): string => `${STAGING_PREFIX}${id}/`;
+/** Debug backup archives; a 1-day R2 lifecycle rule removes them. */
+export const EXPORTS_PREFIX = 'exports/';
 
 /** Full object key inside the bucket. */
 export function fullKey(prefix: string, rel: string): string {

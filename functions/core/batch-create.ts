@@ -2,7 +2,7 @@
 // root, and reruns of a run's persisted inputs. Each checks everything it can before anything is stored,
 // reserves the run_id (409 on reuse), stages what Step Functions cannot carry in R2, and starts the workflow.
 import { randomBytes } from 'node:crypto';
-import { batchRel, dayOf, inputsPrefixRel, isValidId } from './artifact-keys.ts';
+import { batchRel, dayOf, inputsPrefixRel, isValidId, stagingPrefixRel } from './artifact-keys.ts';
 import { type Principal, canAccess, hasScope } from './auth.ts';
 import { dataFileRel, globToRegExp, normaliseExts, safeRelativePath } from './data-root.ts';
 import {
@@ -186,7 +186,7 @@ export async function createExtractJob(
   }
   const now = deps.clock.now();
   const jobId = newJobId();
-  const stagingPrefix = `staging/${jobId}/`;
+  const stagingPrefix = stagingPrefixRel(jobId);
   const inputRef = `${stagingPrefix}input`;
   await deps.store.putBytes(inputRef, image.bytes, image.mimeType, { overwrite: true });
   const job = newJob(deps, principal, {
@@ -242,7 +242,7 @@ export async function createUploadBatch(deps: JobDeps, principal: Principal, req
   }
 
   const day = await claimRun(deps, principal, runId, task.id, now);
-  const stagingPrefix = `staging/${runId}/`;
+  const stagingPrefix = stagingPrefixRel(runId);
   const base = persist ? inputsPrefixRel(day, runId) : stagingPrefix;
   const inputs: BatchInput[] = req.files.map((p, seq) => ({
     file: p.filename,

@@ -3,7 +3,7 @@
 // Every item is accounted for exactly once: a pending row is settled by one conditional update, and only
 // the update that settles it adds to the job's counters; FinalizeBatch recomputes the counts from the rows.
 import { createHash } from 'node:crypto';
-import { batchRel, dayOf, extractRel } from './artifact-keys.ts';
+import { STAGING_PREFIX, batchRel, dayOf, extractRel } from './artifact-keys.ts';
 import { type BatchArtifact, type BatchStatus, buildBatchArtifact } from './batch.ts';
 import { dataPrefix, globToRegExp, selectsImage } from './data-root.ts';
 import { AppError, BackendUnavailableError, ConflictError, NotFoundError } from './errors.ts';
@@ -174,7 +174,7 @@ export async function listDataImages(
 export async function persistedInputs(deps: Pick<JobDeps, 'runItems'>, runId: string): Promise<BatchInput[]> {
   const items = await deps.runItems.listAll(runId, { inputsOnly: true });
   return items
-    .filter((i) => !i.inputRef.startsWith('staging/'))
+    .filter((i) => !i.inputRef.startsWith(STAGING_PREFIX))
     .map((i) => ({ file: i.file, input_ref: i.inputRef, mime_type: i.mimeType }));
 }
 

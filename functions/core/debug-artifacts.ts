@@ -3,7 +3,7 @@
 // the backup is a bounded tar.gz written to R2 and handed out as a short-lived presigned link.
 import { randomBytes } from 'node:crypto';
 import { type Principal, hasScope, isAdmin } from './auth.ts';
-import { FOLDER_OF_KIND, dayOf, parseArtifactRel } from './artifact-keys.ts';
+import { EXPORTS_PREFIX, FOLDER_OF_KIND, dayOf, parseArtifactRel } from './artifact-keys.ts';
 import { type ReadDeps, ownedEntry, readEntry } from './artifact-read.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from './errors.ts';
 import type { ArchivePacker, ArtifactIndexEntry, ArtifactKind, StoredObject } from './ports.ts';
@@ -173,7 +173,8 @@ export async function getDebugRaw(deps: DebugDeps, principal: Principal, request
   return { request_id: entry.id, artifact_rel: entry.rel, raw_model_text: artifact.raw_model_text ?? null };
 }
 
-export const exportRel = (day: string, exportId: string, extension: string): string => `exports/${day}/${exportId}.${extension}`;
+export const exportRel = (day: string, exportId: string, extension: string): string =>
+  `${EXPORTS_PREFIX}${day}/${exportId}.${extension}`;
 
 /**
  * GET /v1/debug/artifacts/backup.tar.gz?kind&day&limit: a bounded export of the caller's artifacts
