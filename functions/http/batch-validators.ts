@@ -11,6 +11,20 @@ const ajv = new Ajv({ allErrors: true, strict: false });
 export const validateDirBatchRequest = ajv.compile<DirBatchRequest>(batchDirSchema);
 export const validateRerunBatchRequest = ajv.compile<RerunBatchRequest>(batchRerunSchema);
 
+/**
+ * The seed's two spellings of a rerun body: `{run_id: <source>, new_run_id?}` (seed 000, canonical) and
+ * `{source_run_id: <source>, run_id?: <new>}` (seed 001's README). The second is mapped onto the first
+ * before validation, so clients written against either document work.
+ */
+export function canonicalRerunBody(body: unknown): unknown {
+  if (body === null || typeof body !== 'object' || Array.isArray(body) || !('source_run_id' in body)) return body;
+  const { source_run_id, run_id, new_run_id, ...rest } = body as Record<string, unknown>;
+  if (new_run_id !== undefined && run_id !== undefined) {
+    throw new ValidationError('With source_run_id, give the new run id as run_id or new_run_id, not both');
+  }
+  return { ...rest, run_id: source_run_id, ...(run_id ?? new_run_id ? { new_run_id: run_id ?? new_run_id } : {}) };
+}
+
 /** `?status=&limit=&cursor=` of GET /v1/jobs. */
 export function parseJobListQuery(query: Record<string, string>): { status?: JobStatus; limit: number; cursor?: string } {
   const status = query.status;

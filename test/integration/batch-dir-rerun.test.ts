@@ -129,6 +129,17 @@ describe('POST /v1/batch_extract_rerun', () => {
     expect(batch.items[0].parsed).toHaveProperty('invoice_number');
   });
 
+  test("the seed README's spelling works too: source_run_id for the source, run_id for the new run", async () => {
+    const res = await s.call('POST', '/v1/batch_extract_rerun', {
+      key: client,
+      json: { source_run_id: 'src-persisted', run_id: 'rerun-seed-style', task_id: 'receipt_fields_v1', concurrency: 2 },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'succeeded', run_id: 'rerun-seed-style', summary: { total: 2, ok: 2 } });
+    const batch = await s.deps.store.getJson<any>(res.body.artifact_rel);
+    expect(batch.source).toMatchObject({ type: 'rerun', run_id: 'src-persisted' });
+  });
+
   test('async rerun and the low-level jobs route, with batch_date', async () => {
     const day = (await s.deps.index.get('batch', 'src-persisted'))!.day;
     for (const path of ['/v1/batch_extract_rerun_async', '/v1/jobs/batch_extract_rerun']) {

@@ -5,7 +5,7 @@ import { appDeps, jobDepsOf } from '../../adapters/container.ts';
 import { createDirBatch, createRerunBatch, createUploadBatch } from '../../core/batch-create.ts';
 import { isFinal, type JobRecord } from '../../core/job-model.ts';
 import { type JobDeps, acceptedView, finishedView, waitForJob } from '../../core/jobs.ts';
-import { validateDirBatchRequest, validateRerunBatchRequest } from '../../http/batch-validators.ts';
+import { canonicalRerunBody, validateDirBatchRequest, validateRerunBatchRequest } from '../../http/batch-validators.ts';
 import { type HttpDeps, type HttpRequest, type HttpResponse, httpHandler, ok } from '../../http/chain.ts';
 import { parseMultipart } from '../../http/multipart.ts';
 import { parseBody } from '../../http/validators.ts';
@@ -24,7 +24,8 @@ const route = (routeId: string, mode: Mode, create: Create) => (getDeps: () => P
   httpHandler(routeId, getDeps, async (req, deps) => respond(deps, await create(req, deps), mode));
 
 const fromDir: Create = (req, deps) => createDirBatch(deps, req.principal!, parseBody(validateDirBatchRequest, req.body));
-const fromRerun: Create = (req, deps) => createRerunBatch(deps, req.principal!, parseBody(validateRerunBatchRequest, req.body));
+const fromRerun: Create = (req, deps) =>
+  createRerunBatch(deps, req.principal!, parseBody(validateRerunBatchRequest, canonicalRerunBody(req.body)));
 const fromUpload: Create = async (req, deps) => {
   const body = await parseMultipart(req.rawBody, req.headers['content-type'], {
     maxFiles: deps.settings.maxUploadFiles,
