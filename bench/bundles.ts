@@ -13,7 +13,14 @@ import { REPO_ROOT, stackNames } from '../infra/ocrlty-app.ts';
 const INIT_RUNS = Number(process.env.BENCH_INIT_RUNS ?? 7);
 const SYNTH_RUNS = Number(process.env.BENCH_SYNTH_RUNS ?? 2);
 const NO_NETWORK = join(REPO_ROOT, 'test/infra/fixtures/no-network.cjs');
-const CONTEXT = ['-c', 'stage=dev', '-c', 'r2AccountId=0123456789abcdef0123456789abcdef', '-c', 'vllmBaseUrl=https://podid-8000.proxy.runpod.net/v1'];
+const CONTEXT = [
+  '-c',
+  'stage=dev',
+  '-c',
+  'r2AccountId=0123456789abcdef0123456789abcdef',
+  '-c',
+  'vllmBaseUrl=https://podid-8000.proxy.runpod.net/v1',
+];
 const SIZE_TARGET = 1024 * 1024;
 const INIT_TARGET_MS = 150;
 
@@ -32,13 +39,32 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 function synth(outdir: string): number {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('AWS_') && !k.startsWith('CDK_')) env[k] = v;
-  Object.assign(env, { AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true', NODE_OPTIONS: `--require ${NO_NETWORK}` });
-  const started = performance.now();
-  const r = spawnSync(process.execPath, ['bin/node22.mjs', 'node_modules/aws-cdk/bin/cdk', 'synth', '--quiet', '--no-notices', '--no-version-reporting', '-o', outdir, ...CONTEXT], {
-    cwd: REPO_ROOT,
-    env,
-    encoding: 'utf8',
+  Object.assign(env, {
+    AWS_CONFIG_FILE: '/nonexistent',
+    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    NODE_OPTIONS: `--require ${NO_NETWORK}`,
   });
+  const started = performance.now();
+  const r = spawnSync(
+    process.execPath,
+    [
+      'bin/node22.mjs',
+      'node_modules/aws-cdk/bin/cdk',
+      'synth',
+      '--quiet',
+      '--no-notices',
+      '--no-version-reporting',
+      '-o',
+      outdir,
+      ...CONTEXT,
+    ],
+    {
+      cwd: REPO_ROOT,
+      env,
+      encoding: 'utf8',
+    },
+  );
   if (r.status !== 0) throw new Error(`cdk synth failed:\n${r.stdout}\n${r.stderr}`);
   return performance.now() - started;
 }
@@ -67,7 +93,9 @@ function main(): void {
   const template = JSON.parse(readFileSync(join(outdir, `${names.service}.template.json`), 'utf8')) as {
     Resources: Record<string, { Type: string; Properties: Record<string, any> }>;
   };
-  const assets = JSON.parse(readFileSync(join(outdir, `${names.service}.assets.json`), 'utf8')) as { files: Record<string, { source: { path: string } }> };
+  const assets = JSON.parse(readFileSync(join(outdir, `${names.service}.assets.json`), 'utf8')) as {
+    files: Record<string, { source: { path: string } }>;
+  };
 
   const rows: FunctionRow[] = [];
   const initCache = new Map<string, [number, number]>();

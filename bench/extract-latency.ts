@@ -70,7 +70,10 @@ async function main() {
     peak_rss_mb: +rssMb.toFixed(0),
     // Where the added time goes: inside the use case (claim, model call incl. request encoding, artifact write)
     // versus around it (HTTP transfer, gateway, authorizer, body parsing, image checks).
-    use_case_p50_ms: +percentile([...handlerTotals].sort((a, b) => a - b), 50).toFixed(1),
+    use_case_p50_ms: +percentile(
+      [...handlerTotals].sort((a, b) => a - b),
+      50,
+    ).toFixed(1),
   };
   console.log(JSON.stringify(result, null, 2));
   await stack.close();

@@ -16,7 +16,10 @@ if (major < 22) {
   }
   nodeBin = bundled;
 }
-const child = spawn(nodeBin, process.argv.slice(2), { stdio: 'inherit', env: { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS, '--openssl-legacy-provider'].filter(Boolean).join(' ') } });
+const child = spawn(nodeBin, process.argv.slice(2), {
+  stdio: 'inherit',
+  env: { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS, '--openssl-legacy-provider'].filter(Boolean).join(' ') },
+});
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => {
   if (signal) process.kill(process.pid, signal);

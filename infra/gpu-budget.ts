@@ -26,7 +26,11 @@ export interface GpuBudget {
  * Splits VLLM_MAX_INFLIGHT between the model callers. Throws when a route or task needs 'model' but
  * has no place in the budget, so a new model caller cannot slip past the guard.
  */
-export function gpuBudget(settings: Settings, routes: readonly RouteDefinition[], tasks: readonly WorkflowTaskDefinition[]): GpuBudget {
+export function gpuBudget(
+  settings: Settings,
+  routes: readonly RouteDefinition[],
+  tasks: readonly WorkflowTaskDefinition[],
+): GpuBudget {
   const { maxInflight, syncInflight } = settings.vllm;
   const budget: GpuBudget = { routes: new Map(), tasks: new Map() };
   for (const route of routes) {
@@ -42,11 +46,15 @@ export function gpuBudget(settings: Settings, routes: readonly RouteDefinition[]
   const batchCallers = tasks.filter((t) => t.needs.includes('model') || t.reservedConcurrency !== undefined);
   for (const task of batchCallers) {
     if (task.reservedConcurrency !== 'VLLM_MAX_INFLIGHT') {
-      throw new Error(`workflow task "${task.state}" needs 'model' but is not capped: set reservedConcurrency: 'VLLM_MAX_INFLIGHT' in functions/tasks.ts`);
+      throw new Error(
+        `workflow task "${task.state}" needs 'model' but is not capped: set reservedConcurrency: 'VLLM_MAX_INFLIGHT' in functions/tasks.ts`,
+      );
     }
   }
   if (batchCallers.length > 1) {
-    throw new Error(`several workflow tasks call the model (${batchCallers.map((t) => t.state).join(', ')}): split the batch share in infra/gpu-budget.ts`);
+    throw new Error(
+      `several workflow tasks call the model (${batchCallers.map((t) => t.state).join(', ')}): split the batch share in infra/gpu-budget.ts`,
+    );
   }
   for (const task of batchCallers) budget.tasks.set(task.state, maxInflight - syncInflight);
   return budget;

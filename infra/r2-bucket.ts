@@ -55,7 +55,12 @@ export function lifecycleRulesFor(s: R2Settings): LifecycleRule[] {
     },
   ];
   if (s.r2.inputsRetentionDays !== undefined) {
-    rules.push({ ID: `${id}inputs-retention`, Status: 'Enabled', Filter: { Prefix: under('inputs/') }, Expiration: { Days: s.r2.inputsRetentionDays } });
+    rules.push({
+      ID: `${id}inputs-retention`,
+      Status: 'Enabled',
+      Filter: { Prefix: under('inputs/') },
+      Expiration: { Days: s.r2.inputsRetentionDays },
+    });
   }
   return rules;
 }
@@ -93,8 +98,14 @@ export interface ApplyResult {
 export async function applyBucketRules(s3: S3Client, s: R2Settings, opts: { dryRun?: boolean } = {}): Promise<ApplyResult> {
   const Bucket = s.r2.bucket;
   await s3.send(new HeadBucketCommand({ Bucket }));
-  const currentLifecycle = await readOrEmpty(() => s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket })), (o) => o.Rules ?? []);
-  const currentCors = await readOrEmpty(() => s3.send(new GetBucketCorsCommand({ Bucket })), (o) => o.CORSRules ?? []);
+  const currentLifecycle = await readOrEmpty(
+    () => s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket })),
+    (o) => o.Rules ?? [],
+  );
+  const currentCors = await readOrEmpty(
+    () => s3.send(new GetBucketCorsCommand({ Bucket })),
+    (o) => o.CORSRules ?? [],
+  );
   const lifecycle = mergeById(currentLifecycle, lifecycleRulesFor(s), s.stage);
   const cors = mergeById(currentCors, corsRulesFor(s), s.stage);
   if (!opts.dryRun) {
@@ -137,7 +148,8 @@ async function main(): Promise<void> {
   const settings = readR2Settings((key) => merged[key]);
   const accessKeyId = process.env.R2_ACCESS_KEY_ID;
   const secretAccessKey = process.env.R2_SECRET_ACCESS_KEY;
-  if (!dryRun && (!accessKeyId || !secretAccessKey)) throw new Error('Set R2_ACCESS_KEY_ID and R2_SECRET_ACCESS_KEY (an R2 token with Admin Read & Write)');
+  if (!dryRun && (!accessKeyId || !secretAccessKey))
+    throw new Error('Set R2_ACCESS_KEY_ID and R2_SECRET_ACCESS_KEY (an R2 token with Admin Read & Write)');
   const s3 = makeS3Client({
     bucket: settings.r2.bucket,
     endpointUrl: settings.r2.endpoint,
@@ -151,7 +163,9 @@ async function main(): Promise<void> {
   const result = dryRun
     ? { lifecycle: lifecycleRulesFor(settings), cors: corsRulesFor(settings), applied: false }
     : await applyBucketRules(s3, settings);
-  console.log(JSON.stringify({ bucket: settings.r2.bucket, endpoint: settings.r2.endpoint, stage: settings.stage, ...result }, null, 2));
+  console.log(
+    JSON.stringify({ bucket: settings.r2.bucket, endpoint: settings.r2.endpoint, stage: settings.stage, ...result }, null, 2),
+  );
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

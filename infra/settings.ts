@@ -97,7 +97,8 @@ class ContextValues {
 
   constructor(private readonly get: ContextReader) {
     this.stage = String(get('stage') ?? 'dev').trim();
-    if (!/^[a-z][a-z0-9-]{0,11}$/.test(this.stage)) this.problems.push(`stage must be 1-12 lowercase letters, digits or "-" (got "${this.stage}")`);
+    if (!/^[a-z][a-z0-9-]{0,11}$/.test(this.stage))
+      this.problems.push(`stage must be 1-12 lowercase letters, digits or "-" (got "${this.stage}")`);
     const stages = (get('ocrlty:stages') ?? {}) as Record<string, Record<string, Raw>>;
     this.stageDefaults = stages[this.stage] ?? {};
   }
@@ -148,9 +149,7 @@ class ContextValues {
 
   list(key: ContextKey): string[] {
     const v = this.raw(key);
-    return (Array.isArray(v) ? v.map(String) : String(v ?? '').split(','))
-      .map((x) => x.trim())
-      .filter(Boolean);
+    return (Array.isArray(v) ? v.map(String) : String(v ?? '').split(',')).map((x) => x.trim()).filter(Boolean);
   }
 
   throwIfProblems(): void {
@@ -167,9 +166,11 @@ function r2Settings(c: ContextValues): Settings['r2'] {
   if (!endpoint) c.problems.push('r2AccountId (or r2Endpoint) is required: -c r2AccountId=<32 hex characters>');
   const bucket = c.str('r2Bucket');
   if (!bucket) c.problems.push('r2Bucket is required: -c r2Bucket=<bucket name>');
-  else if (!/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(bucket)) c.problems.push(`r2Bucket is not a valid bucket name (got "${bucket}")`);
+  else if (!/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(bucket))
+    c.problems.push(`r2Bucket is not a valid bucket name (got "${bucket}")`);
   const prefix = (c.str('s3Prefix', c.stage) ?? c.stage).replace(/^\/+|\/+$/g, '');
-  if (!/^[A-Za-z0-9._\-/]{1,200}$/.test(prefix)) c.problems.push(`s3Prefix may hold letters, digits, ".", "_", "-" and "/" (got "${prefix}")`);
+  if (!/^[A-Za-z0-9._\-/]{1,200}$/.test(prefix))
+    c.problems.push(`s3Prefix may hold letters, digits, ".", "_", "-" and "/" (got "${prefix}")`);
   const retention = c.raw('r2InputsRetentionDays');
   return {
     endpoint: endpoint ?? '',
@@ -214,14 +215,19 @@ export function readSettings(get: ContextReader): Settings {
   const maxInflight = c.int('vllmMaxInflight', 4, 2, 1000);
   const syncInflight = c.int('vllmSyncInflight', 1, 1, 999);
   if (syncInflight >= maxInflight) {
-    c.problems.push(`vllmSyncInflight (${syncInflight}) must be lower than vllmMaxInflight (${maxInflight}): batch items need a slot too`);
+    c.problems.push(
+      `vllmSyncInflight (${syncInflight}) must be lower than vllmMaxInflight (${maxInflight}): batch items need a slot too`,
+    );
   }
   const alarmEmail = c.str('alarmEmail');
-  if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) c.problems.push(`alarmEmail is not an e-mail address (got "${alarmEmail}")`);
+  if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail))
+    c.problems.push(`alarmEmail is not an e-mail address (got "${alarmEmail}")`);
   const logLevel = (c.str('logLevel', 'INFO') ?? 'INFO').toUpperCase();
-  if (!['DEBUG', 'INFO', 'WARN', 'ERROR'].includes(logLevel)) c.problems.push(`logLevel must be DEBUG, INFO, WARN or ERROR (got "${logLevel}")`);
+  if (!['DEBUG', 'INFO', 'WARN', 'ERROR'].includes(logLevel))
+    c.problems.push(`logLevel must be DEBUG, INFO, WARN or ERROR (got "${logLevel}")`);
   const logRetentionDays = c.int('logRetentionDays', isProd ? 365 : 30, 1, 3653);
-  if (!RETENTION_DAYS.includes(logRetentionDays)) c.problems.push(`logRetentionDays must be one of ${RETENTION_DAYS.join(', ')} (got ${logRetentionDays})`);
+  if (!RETENTION_DAYS.includes(logRetentionDays))
+    c.problems.push(`logRetentionDays must be one of ${RETENTION_DAYS.join(', ')} (got ${logRetentionDays})`);
 
   const settings: Settings = {
     stage,

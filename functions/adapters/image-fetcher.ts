@@ -70,12 +70,14 @@ export const httpImageFetcher: ImageFetcher = {
     }
     if (res.status !== 200) throw new ValidationError(`image_url answered HTTP ${res.status}`, { host, status: res.status });
     const declared = Number(res.headers.get('content-length') ?? '0');
-    if (declared > maxBytes) throw new PayloadTooLargeError(`Image is larger than ${maxBytes} bytes`, { max_image_bytes: maxBytes });
+    if (declared > maxBytes)
+      throw new PayloadTooLargeError(`Image is larger than ${maxBytes} bytes`, { max_image_bytes: maxBytes });
     const chunks: Buffer[] = [];
     let total = 0;
     for await (const chunk of res.body ?? []) {
       total += chunk.length;
-      if (total > maxBytes) throw new PayloadTooLargeError(`Image is larger than ${maxBytes} bytes`, { max_image_bytes: maxBytes });
+      if (total > maxBytes)
+        throw new PayloadTooLargeError(`Image is larger than ${maxBytes} bytes`, { max_image_bytes: maxBytes });
       chunks.push(Buffer.from(chunk));
     }
     const contentType = res.headers.get('content-type') ?? undefined;

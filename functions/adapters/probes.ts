@@ -6,7 +6,10 @@ import type { AppDeps } from './container.ts';
 
 export function readinessProbes(deps: AppDeps): Record<string, Probe> {
   const { dynamo, config } = deps;
-  const table = (name: string): Probe => () => dynamo.send(new GetCommand({ TableName: name, Key: { pk: 'ready#probe' } }));
+  const table =
+    (name: string): Probe =>
+    () =>
+      dynamo.send(new GetCommand({ TableName: name, Key: { pk: 'ready#probe' } }));
   return {
     keys_table: table(config.dynamo.keysTable),
     jobs_table: table(config.dynamo.jobsTable),
@@ -27,7 +30,9 @@ export async function probeModelBackend(config: Config['inference']): Promise<vo
     headers: config.apiKey ? { authorization: `Bearer ${config.apiKey}` } : {},
     signal: AbortSignal.timeout(3000),
   }).catch((err: unknown) => {
-    throw new Error(`unreachable: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`);
+    throw new Error(
+      `unreachable: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`,
+    );
   });
   if (!res.ok) throw new Error(`GET /models answered HTTP ${res.status}`);
 }

@@ -22,7 +22,7 @@ export function canonicalRerunBody(body: unknown): unknown {
   if (new_run_id !== undefined && run_id !== undefined) {
     throw new ValidationError('With source_run_id, give the new run id as run_id or new_run_id, not both');
   }
-  return { ...rest, run_id: source_run_id, ...(run_id ?? new_run_id ? { new_run_id: run_id ?? new_run_id } : {}) };
+  return { ...rest, run_id: source_run_id, ...((run_id ?? new_run_id) ? { new_run_id: run_id ?? new_run_id } : {}) };
 }
 
 /** `?status=&limit=&cursor=` of GET /v1/jobs. */

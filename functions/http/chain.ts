@@ -166,7 +166,10 @@ function buildRequest(event: APIGatewayProxyEvent, route: RouteDefinition, reque
     requestId,
     route,
     principal,
-    body: route.body === 'json' ? parseJsonBody(event.isBase64Encoded ? rawBody.toString('utf8') : (event.body ?? ''), headers['content-type']) : undefined,
+    body:
+      route.body === 'json'
+        ? parseJsonBody(event.isBase64Encoded ? rawBody.toString('utf8') : (event.body ?? ''), headers['content-type'])
+        : undefined,
     rawBody,
     headers,
     query: Object.fromEntries(Object.entries(event.queryStringParameters ?? {}).filter(([, v]) => v !== undefined)) as Record<

@@ -49,7 +49,12 @@ async function openTarget(env: NodeJS.ProcessEnv): Promise<Target> {
       artifactsTable: '',
       ...(env.DYNAMODB_ENDPOINT_URL ? { endpointUrl: env.DYNAMODB_ENDPOINT_URL } : {}),
     });
-    return { keys: new DynamoKeyStore(db, env.KEYS_TABLE), pepper, where: `table ${env.KEYS_TABLE}`, close: async () => db.destroy() };
+    return {
+      keys: new DynamoKeyStore(db, env.KEYS_TABLE),
+      pepper,
+      where: `table ${env.KEYS_TABLE}`,
+      close: async () => db.destroy(),
+    };
   }
 
   const dataDir = resolve(env.LOCAL_DATA_DIR ?? join(REPO_ROOT, '.ocrlty'));
@@ -67,7 +72,13 @@ async function openTarget(env: NodeJS.ProcessEnv): Promise<Target> {
     endpoint = embedded.endpoint;
     stopEmbedded = embedded.close;
   }
-  const db = makeDynamoClient({ region: 'us-east-1', endpointUrl: endpoint, keysTable: tables.KEYS_TABLE!, jobsTable: '', artifactsTable: '' });
+  const db = makeDynamoClient({
+    region: 'us-east-1',
+    endpointUrl: endpoint,
+    keysTable: tables.KEYS_TABLE!,
+    jobsTable: '',
+    artifactsTable: '',
+  });
   return {
     keys: new DynamoKeyStore(db, tables.KEYS_TABLE!),
     pepper,

@@ -40,7 +40,12 @@ export function aslTaskStates(definition: AslMachine): AslTaskState[] {
   const walk = (machine: AslMachine | undefined, distributed: boolean): void => {
     for (const [name, s] of Object.entries(machine?.States ?? {})) {
       if (s.Type === 'Task') {
-        found.push({ state: name, resource: s.Resource, functionName: s.Parameters?.FunctionName ?? s.Arguments?.FunctionName, distributed });
+        found.push({
+          state: name,
+          resource: s.Resource,
+          functionName: s.Parameters?.FunctionName ?? s.Arguments?.FunctionName,
+          distributed,
+        });
       }
       const processor = s.ItemProcessor as (AslMachine & { ProcessorConfig?: { Mode?: string } }) | undefined;
       if (processor) walk(processor, distributed || processor.ProcessorConfig?.Mode === 'DISTRIBUTED');
@@ -72,7 +77,11 @@ export function hasDistributedMap(definition: AslMachine): boolean {
  * The tasks one ASL file uses, keyed by placeholder. Throws on a placeholder without a task, a Task
  * state whose name differs from its task's `state`, or a Lambda Task state that invokes no placeholder.
  */
-export function bindAsl(file: string, text: string, tasks: readonly WorkflowTaskDefinition[]): Map<string, WorkflowTaskDefinition> {
+export function bindAsl(
+  file: string,
+  text: string,
+  tasks: readonly WorkflowTaskDefinition[],
+): Map<string, WorkflowTaskDefinition> {
   const problems: string[] = [];
   const definition = JSON.parse(text) as AslMachine;
   const bound = new Map<string, WorkflowTaskDefinition>();
@@ -83,7 +92,9 @@ export function bindAsl(file: string, text: string, tasks: readonly WorkflowTask
   }
   for (const { state, resource, functionName } of aslTaskStates(definition)) {
     if (!resource || !LAMBDA_INVOKE.test(resource)) {
-      problems.push(`Task state ${state} uses ${JSON.stringify(resource)}; the CDK app only grants lambda:invoke (infra/constructs/workflows.ts)`);
+      problems.push(
+        `Task state ${state} uses ${JSON.stringify(resource)}; the CDK app only grants lambda:invoke (infra/constructs/workflows.ts)`,
+      );
       continue;
     }
     const m = typeof functionName === 'string' ? /^\$\{([A-Za-z0-9_]+)\}$/.exec(functionName) : null;
@@ -92,7 +103,8 @@ export function bindAsl(file: string, text: string, tasks: readonly WorkflowTask
       continue;
     }
     const task = bound.get(m[1]!);
-    if (task && task.state !== state) problems.push(`Task state ${state} invokes \${${m[1]}}, which functions/tasks.ts binds to state ${task.state}`);
+    if (task && task.state !== state)
+      problems.push(`Task state ${state} invokes \${${m[1]}}, which functions/tasks.ts binds to state ${task.state}`);
   }
   if (problems.length > 0) throw new Error(`${file}:\n  - ${problems.join('\n  - ')}`);
   return bound;

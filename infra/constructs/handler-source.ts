@@ -17,7 +17,11 @@ export function exportedNames(path: string): Set<string> {
   for (const statement of source.statements) {
     if (ts.isVariableStatement(statement) && isExported(statement)) {
       for (const d of statement.declarationList.declarations) if (ts.isIdentifier(d.name)) names.add(d.name.text);
-    } else if ((ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement)) && statement.name && isExported(statement)) {
+    } else if (
+      (ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement)) &&
+      statement.name &&
+      isExported(statement)
+    ) {
       names.add(statement.name.text);
     } else if (ts.isExportDeclaration(statement) && statement.exportClause && ts.isNamedExports(statement.exportClause)) {
       for (const e of statement.exportClause.elements) names.add(e.name.text);

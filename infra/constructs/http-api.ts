@@ -30,7 +30,13 @@ import type { Settings } from '../settings.ts';
 import type { ServiceFunction } from './service-function.ts';
 
 /** Content types API Gateway hands to Lambda base64-encoded (the local gateway treats the same ones so). */
-export const BINARY_MEDIA_TYPES = ['multipart/form-data', 'image/*', 'application/octet-stream', 'application/gzip', 'application/zip'];
+export const BINARY_MEDIA_TYPES = [
+  'multipart/form-data',
+  'image/*',
+  'application/octet-stream',
+  'application/gzip',
+  'application/zip',
+];
 
 /** Per-role limits when per-key quotas are on: requests/s, burst, requests/day. */
 export const ROLE_QUOTAS: Record<Role, { rateLimit: number; burstLimit: number; perDay: number }> = {
@@ -131,18 +137,16 @@ export class HttpApi extends Construct {
       if (!fn) throw new Error(`route ${route.id}: no function was built for it`);
       const open = route.scope === 'none';
       const pathParams = [...route.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
-      const method = this.api.root.resourceForPath(route.path).addMethod(
-        route.method,
-        new LambdaIntegration(fn.fn, { proxy: true, allowTestInvoke: false }),
-        {
+      const method = this.api.root
+        .resourceForPath(route.path)
+        .addMethod(route.method, new LambdaIntegration(fn.fn, { proxy: true, allowTestInvoke: false }), {
           operationName: route.id,
           ...(open ? { authorizationType: AuthorizationType.NONE } : { authorizationType: AuthorizationType.CUSTOM, authorizer }),
           apiKeyRequired: settings.api.perKeyQuotas && !open,
           requestValidator: validator,
           requestParameters: Object.fromEntries(pathParams.map((p) => [`method.request.path.${p}`, true])),
           ...(route.body === 'json' ? { requestModels: { 'application/json': jsonObject } } : {}),
-        },
-      );
+        });
       if (open) {
         Validations.of(method).acknowledge({
           id: 'AwsSolutions-APIG4',
@@ -155,7 +159,7 @@ export class HttpApi extends Construct {
       Validations.of(this.api).acknowledge({
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
         reason:
-          "The account-level role API Gateway writes access and execution logs with; AWS publishes this policy for exactly that role and it grants only CloudWatch Logs actions.",
+          'The account-level role API Gateway writes access and execution logs with; AWS publishes this policy for exactly that role and it grants only CloudWatch Logs actions.',
       });
     }
     Validations.of(this.api).acknowledge(
@@ -178,23 +182,64 @@ export class HttpApi extends Construct {
   /** API Gateway's own answers (no function ran) in the DESIGN.md §4 error body. */
   private addGatewayResponses(settings: Settings): void {
     const bearerOnly = settings.api.authorizerCacheTtlS > 0;
-    const keyHint = bearerOnly ? 'Send it as "Authorization: Bearer <key>"' : 'Send it as "Authorization: Bearer <key>" or "X-API-Key: <key>"';
+    const keyHint = bearerOnly
+      ? 'Send it as "Authorization: Bearer <key>"'
+      : 'Send it as "Authorization: Bearer <key>" or "X-API-Key: <key>"';
     const cors = settings.corsAllowOrigins;
     // Browsers can read these errors only with an Allow-Origin header; a static value needs one origin.
     const corsHeaders: Record<string, string> =
-      cors.length === 1 ? { 'Access-Control-Allow-Origin': `'${cors[0]}'` } : cors.includes('*') ? { 'Access-Control-Allow-Origin': "'*'" } : {};
+      cors.length === 1
+        ? { 'Access-Control-Allow-Origin': `'${cors[0]}'` }
+        : cors.includes('*')
+          ? { 'Access-Control-Allow-Origin': "'*'" }
+          : {};
     const responses: { type: ResponseType; status?: string; code: string; message: string }[] = [
-      { type: ResponseType.UNAUTHORIZED, status: '401', code: 'unauthorized', message: `Missing, unknown or revoked API key. ${keyHint}.` },
+      {
+        type: ResponseType.UNAUTHORIZED,
+        status: '401',
+        code: 'unauthorized',
+        message: `Missing, unknown or revoked API key. ${keyHint}.`,
+      },
       { type: ResponseType.ACCESS_DENIED, status: '403', code: 'forbidden', message: 'This API key may not call this method' },
-      { type: ResponseType.INVALID_API_KEY, status: '403', code: 'forbidden', message: 'This API key has no usage plan; ask an admin to re-create it' },
-      { type: ResponseType.MISSING_AUTHENTICATION_TOKEN, status: '404', code: 'not_found', message: 'No route for this method and path' },
+      {
+        type: ResponseType.INVALID_API_KEY,
+        status: '403',
+        code: 'forbidden',
+        message: 'This API key has no usage plan; ask an admin to re-create it',
+      },
+      {
+        type: ResponseType.MISSING_AUTHENTICATION_TOKEN,
+        status: '404',
+        code: 'not_found',
+        message: 'No route for this method and path',
+      },
       { type: ResponseType.RESOURCE_NOT_FOUND, status: '404', code: 'not_found', message: 'No route for this method and path' },
-      { type: ResponseType.REQUEST_TOO_LARGE, status: '413', code: 'payload_too_large', message: 'The request body exceeds the 10 MB API Gateway limit' },
-      { type: ResponseType.UNSUPPORTED_MEDIA_TYPE, status: '415', code: 'unsupported_media_type', message: 'Unsupported Content-Type' },
-      { type: ResponseType.BAD_REQUEST_PARAMETERS, status: '400', code: 'validation_error', message: 'Missing or invalid path parameters' },
+      {
+        type: ResponseType.REQUEST_TOO_LARGE,
+        status: '413',
+        code: 'payload_too_large',
+        message: 'The request body exceeds the 10 MB API Gateway limit',
+      },
+      {
+        type: ResponseType.UNSUPPORTED_MEDIA_TYPE,
+        status: '415',
+        code: 'unsupported_media_type',
+        message: 'Unsupported Content-Type',
+      },
+      {
+        type: ResponseType.BAD_REQUEST_PARAMETERS,
+        status: '400',
+        code: 'validation_error',
+        message: 'Missing or invalid path parameters',
+      },
       { type: ResponseType.BAD_REQUEST_BODY, status: '400', code: 'validation_error', message: 'Invalid request body' },
       { type: ResponseType.THROTTLED, status: '429', code: 'rate_limited', message: 'Too many requests; retry with backoff' },
-      { type: ResponseType.QUOTA_EXCEEDED, status: '429', code: 'rate_limited', message: 'The request quota of this API key is used up for today' },
+      {
+        type: ResponseType.QUOTA_EXCEEDED,
+        status: '429',
+        code: 'rate_limited',
+        message: 'The request quota of this API key is used up for today',
+      },
       {
         // A throttled function (the GPU guard is full) or an invoke failure: nothing ran, retrying is safe.
         type: ResponseType.INTEGRATION_FAILURE,

@@ -37,7 +37,12 @@ const DYNAMO_ACTIONS = {
  * name — functions/config.ts requires S3_BUCKET everywhere). `verifiesKeys` marks the authorizer: the
  * only function that reads the pepper. Unknown kinds fail synth: a new Permission needs a mapping here.
  */
-export function planNeeds(owner: string, needs: readonly string[], ctx: NeedsContext, opts: { verifiesKeys?: boolean } = {}): NeedsPlan {
+export function planNeeds(
+  owner: string,
+  needs: readonly string[],
+  ctx: NeedsContext,
+  opts: { verifiesKeys?: boolean } = {},
+): NeedsPlan {
   const { settings } = ctx;
   const env: Record<string, string> = {
     STAGE: settings.stage,
@@ -59,7 +64,11 @@ export function planNeeds(owner: string, needs: readonly string[], ctx: NeedsCon
       env[table.envVar] = t.tableName;
       const indexArns = access === 'read' ? table.indexes.map((i) => `${t.tableArn}/index/${i.name}`) : [];
       statements.push(
-        new PolicyStatement({ effect: Effect.ALLOW, actions: [...DYNAMO_ACTIONS[access]], resources: [t.tableArn, ...indexArns] }),
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: [...DYNAMO_ACTIONS[access]],
+          resources: [t.tableArn, ...indexArns],
+        }),
       );
       continue;
     }
@@ -89,11 +98,17 @@ export function planNeeds(owner: string, needs: readonly string[], ctx: NeedsCon
         if (ctx.workflows.length === 0) throw new Error(`${owner} needs 'workflow:start' but no state machine is defined`);
         const envVars = new Set(ctx.workflows.map((w) => w.envVar));
         if (envVars.size !== ctx.workflows.length) {
-          throw new Error(`${owner}: several state machines share one ARN variable (${[...envVars].join(', ')}); give each its own`);
+          throw new Error(
+            `${owner}: several state machines share one ARN variable (${[...envVars].join(', ')}); give each its own`,
+          );
         }
         for (const w of ctx.workflows) env[w.envVar] = w.arn;
         statements.push(
-          new PolicyStatement({ effect: Effect.ALLOW, actions: ['states:StartExecution'], resources: ctx.workflows.map((w) => w.arn) }),
+          new PolicyStatement({
+            effect: Effect.ALLOW,
+            actions: ['states:StartExecution'],
+            resources: ctx.workflows.map((w) => w.arn),
+          }),
         );
         break;
       }
@@ -107,7 +122,8 @@ export function planNeeds(owner: string, needs: readonly string[], ctx: NeedsCon
 
   let secret: ISecret | undefined;
   if (opts.verifiesKeys) {
-    if (needsServiceSecret) throw new Error(`${owner} verifies keys and also needs R2 or vLLM credentials: keep the authorizer to keys:read`);
+    if (needsServiceSecret)
+      throw new Error(`${owner} verifies keys and also needs R2 or vLLM credentials: keep the authorizer to keys:read`);
     secret = ctx.authSecret;
   } else if (needsServiceSecret) {
     secret = ctx.serviceSecret;
@@ -115,12 +131,19 @@ export function planNeeds(owner: string, needs: readonly string[], ctx: NeedsCon
   if (secret) {
     // The one secret the function reads at cold start (functions/adapters/secrets.ts).
     env.SECRETS_ARN = secret.secretArn;
-    statements.push(new PolicyStatement({ effect: Effect.ALLOW, actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }));
+    statements.push(
+      new PolicyStatement({ effect: Effect.ALLOW, actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
+    );
   }
   return { env, statements };
 }
 
 /** `arn:…:states:region:account:stateMachine:name` without referencing the state machine construct. */
 export function stateMachineArn(scope: Stack, name: string): string {
-  return scope.formatArn({ service: 'states', resource: 'stateMachine', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  return scope.formatArn({
+    service: 'states',
+    resource: 'stateMachine',
+    resourceName: name,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
 }

@@ -78,7 +78,13 @@ export class Operations extends Construct {
 
     // 1. API 5xx rate: 5XXError averages to the share of requests that failed.
     const api5xx = props.api.metricServerError({ statistic: 'Average', period: FIVE_MINUTES, label: '5xx rate' });
-    alarm('api-5xx-rate', 'More than 5% of API requests failed with 5xx for 10 minutes (internal_error, backend_unavailable, inference_timeout).', api5xx, 0.05, 2);
+    alarm(
+      'api-5xx-rate',
+      'More than 5% of API requests failed with 5xx for 10 minutes (internal_error, backend_unavailable, inference_timeout).',
+      api5xx,
+      0.05,
+      2,
+    );
 
     // 2. Failed executions: a job ended failed or timed out (canceled jobs succeed).
     for (const w of props.workflows) {
@@ -91,7 +97,12 @@ export class Operations extends Construct {
         label: `${w.id} failed`,
         period: FIVE_MINUTES,
       });
-      alarm(`${w.id}-failed-executions`, `A ${w.name} execution failed or timed out: open it in the Step Functions console (stack output RunConsoleUrlPattern).`, failed, 1);
+      alarm(
+        `${w.id}-failed-executions`,
+        `A ${w.name} execution failed or timed out: open it in the Step Functions console (stack output RunConsoleUrlPattern).`,
+        failed,
+        1,
+      );
     }
 
     // 3. Throttled model calls: the GPU guard refusing work, and vLLM itself answering 429.
@@ -99,27 +110,68 @@ export class Operations extends Construct {
       const throttles = g.fn.fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' });
       const name = g.fn.functionName.slice(prefix.length + 1);
       if (g.kind === 'sync') {
-        alarm(`${name}-gpu-throttled`, `POST /v1/extract callers got 503 because all ${g.slots} sync GPU slots were busy.`, throttles, 1);
+        alarm(
+          `${name}-gpu-throttled`,
+          `POST /v1/extract callers got 503 because all ${g.slots} sync GPU slots were busy.`,
+          throttles,
+          1,
+        );
       } else {
         // Batch items wait in the ASL Retry, so throttling is queueing; alarm only when it lasts.
-        alarm(`${name}-gpu-saturated`, `Batch items have queued for the ${g.slots} batch GPU slots for 15 minutes: the GPU is the bottleneck.`, throttles, 1, 3);
+        alarm(
+          `${name}-gpu-saturated`,
+          `Batch items have queued for the ${g.slots} batch GPU slots for 15 minutes: the GPU is the bottleneck.`,
+          throttles,
+          1,
+          3,
+        );
       }
     }
-    const modelThrottled = this.logMetric('ModelThrottled', ns, props.gpuFunctions.map((g) => g.fn.logGroup), FilterPattern.all(
-      FilterPattern.stringValue('$.message', '=', 'vllm_call_error'),
-      FilterPattern.stringValue('$.kind', '=', 'throttled'),
-    ));
-    alarm('model-backend-throttled', 'vLLM answered 429: it is saturated below VLLM_MAX_INFLIGHT; lower vllmMaxInflight or scale the pod.', modelThrottled, 1);
-    const modelUnavailable = this.logMetric('ModelUnavailable', ns, props.gpuFunctions.map((g) => g.fn.logGroup), FilterPattern.all(
-      FilterPattern.stringValue('$.message', '=', 'vllm_call_error'),
-      FilterPattern.stringValue('$.kind', '=', 'unavailable'),
-    ));
-    alarm('model-backend-unavailable', 'vLLM could not be reached or failed (pod stopped, wrong vllmBaseUrl or key) at least 3 times in 5 minutes.', modelUnavailable, 3);
+    const modelThrottled = this.logMetric(
+      'ModelThrottled',
+      ns,
+      props.gpuFunctions.map((g) => g.fn.logGroup),
+      FilterPattern.all(
+        FilterPattern.stringValue('$.message', '=', 'vllm_call_error'),
+        FilterPattern.stringValue('$.kind', '=', 'throttled'),
+      ),
+    );
+    alarm(
+      'model-backend-throttled',
+      'vLLM answered 429: it is saturated below VLLM_MAX_INFLIGHT; lower vllmMaxInflight or scale the pod.',
+      modelThrottled,
+      1,
+    );
+    const modelUnavailable = this.logMetric(
+      'ModelUnavailable',
+      ns,
+      props.gpuFunctions.map((g) => g.fn.logGroup),
+      FilterPattern.all(
+        FilterPattern.stringValue('$.message', '=', 'vllm_call_error'),
+        FilterPattern.stringValue('$.kind', '=', 'unavailable'),
+      ),
+    );
+    alarm(
+      'model-backend-unavailable',
+      'vLLM could not be reached or failed (pod stopped, wrong vllmBaseUrl or key) at least 3 times in 5 minutes.',
+      modelUnavailable,
+      3,
+    );
 
     // 4. Authorizer errors: failures other than a refused key (those are INFO auth_denied lines). A
     //    Lambda Errors alarm would fire on every bad key, since API Gateway needs a throw for 401.
-    const authorizerErrors = this.logMetric('AuthorizerErrors', ns, [props.authorizer.logGroup], FilterPattern.anyTerm('authorizer_error', 'ConfigError', 'Task timed out'));
-    alarm('authorizer-errors', 'The API key authorizer failed (DynamoDB, secret or config): callers get 500 instead of 401/200.', authorizerErrors, 1);
+    const authorizerErrors = this.logMetric(
+      'AuthorizerErrors',
+      ns,
+      [props.authorizer.logGroup],
+      FilterPattern.anyTerm('authorizer_error', 'ConfigError', 'Task timed out'),
+    );
+    alarm(
+      'authorizer-errors',
+      'The API key authorizer failed (DynamoDB, secret or config): callers get 500 instead of 401/200.',
+      authorizerErrors,
+      1,
+    );
 
     this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: prefix, defaultInterval: Duration.hours(3) });
     const region = Stack.of(this).region;
@@ -133,33 +185,47 @@ export class Operations extends Construct {
     this.dashboard.addWidgets(
       new GraphWidget({
         title: 'API requests and errors',
-        left: [props.api.metricCount({ period: FIVE_MINUTES }), props.api.metricClientError({ period: FIVE_MINUTES }), props.api.metricServerError({ period: FIVE_MINUTES })],
+        left: [
+          props.api.metricCount({ period: FIVE_MINUTES }),
+          props.api.metricClientError({ period: FIVE_MINUTES }),
+          props.api.metricServerError({ period: FIVE_MINUTES }),
+        ],
         width: 12,
       }),
       new GraphWidget({
         title: 'API latency (ms)',
-        left: [props.api.metricLatency({ statistic: 'p50', period: FIVE_MINUTES }), props.api.metricLatency({ statistic: 'p99', period: FIVE_MINUTES })],
+        left: [
+          props.api.metricLatency({ statistic: 'p50', period: FIVE_MINUTES }),
+          props.api.metricLatency({ statistic: 'p99', period: FIVE_MINUTES }),
+        ],
         width: 12,
       }),
     );
     this.dashboard.addWidgets(
       new GraphWidget({
         title: 'GPU slots in use (concurrent model callers)',
-        left: props.gpuFunctions.map((g) =>
-          new Metric({
-            namespace: 'AWS/Lambda',
-            metricName: 'ConcurrentExecutions',
-            dimensionsMap: { FunctionName: g.fn.functionName },
-            statistic: 'Maximum',
-            period: Duration.minutes(1),
-            label: `${g.fn.functionName} (of ${g.slots})`,
-          }),
+        left: props.gpuFunctions.map(
+          (g) =>
+            new Metric({
+              namespace: 'AWS/Lambda',
+              metricName: 'ConcurrentExecutions',
+              dimensionsMap: { FunctionName: g.fn.functionName },
+              statistic: 'Maximum',
+              period: Duration.minutes(1),
+              label: `${g.fn.functionName} (of ${g.slots})`,
+            }),
         ),
         width: 8,
       }),
       new GraphWidget({
         title: 'Throttled model calls',
-        left: [...props.gpuFunctions.map((g) => g.fn.fn.metricThrottles({ period: FIVE_MINUTES, label: `${g.fn.functionName} throttles` })), modelThrottled, modelUnavailable],
+        left: [
+          ...props.gpuFunctions.map((g) =>
+            g.fn.fn.metricThrottles({ period: FIVE_MINUTES, label: `${g.fn.functionName} throttles` }),
+          ),
+          modelThrottled,
+          modelUnavailable,
+        ],
         width: 8,
       }),
       new GraphWidget({
@@ -194,7 +260,14 @@ export class Operations extends Construct {
   /** A count metric from matching log lines of the given groups (one filter per group, one metric). */
   private logMetric(name: string, namespace: string, groups: ILogGroup[], pattern: IFilterPattern): Metric {
     groups.forEach((logGroup, i) => {
-      new MetricFilter(this, `${name}Filter${i}`, { logGroup, filterPattern: pattern, metricNamespace: namespace, metricName: name, metricValue: '1', defaultValue: 0 });
+      new MetricFilter(this, `${name}Filter${i}`, {
+        logGroup,
+        filterPattern: pattern,
+        metricNamespace: namespace,
+        metricName: name,
+        metricValue: '1',
+        defaultValue: 0,
+      });
     });
     return new Metric({ namespace, metricName: name, statistic: 'Sum', period: FIVE_MINUTES, label: name });
   }

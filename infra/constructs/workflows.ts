@@ -70,13 +70,23 @@ export class Workflows extends Construct {
       if (hasDistributedMap(JSON.parse(text))) {
         // A Distributed Map runs its items as child executions of this same state machine.
         role.addToPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['states:StartExecution'], resources: [ownArn] }));
-        const children = stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${name}/*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+        const children = stack.formatArn({
+          service: 'states',
+          resource: 'execution',
+          resourceName: `${name}/*`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        });
         role.addToPolicy(
-          new PolicyStatement({ effect: Effect.ALLOW, actions: ['states:DescribeExecution', 'states:StopExecution'], resources: [children] }),
+          new PolicyStatement({
+            effect: Effect.ALLOW,
+            actions: ['states:DescribeExecution', 'states:StopExecution'],
+            resources: [children],
+          }),
         );
         Validations.of(role).acknowledge({
           id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${name}/*]`,
-          reason: 'Distributed Map child executions get generated names under this state machine; the wildcard covers only its own children.',
+          reason:
+            'Distributed Map child executions get generated names under this state machine; the wildcard covers only its own children.',
         });
       }
 

@@ -49,7 +49,11 @@ export async function startS3rver(dataDir: string, bucket: string, port = 0): Pr
 }
 
 /** Creates each table (idempotent: existing tables are kept with their data). */
-export async function createTables(endpoint: string, tables: readonly TableDefinition[], names: Record<string, string>): Promise<void> {
+export async function createTables(
+  endpoint: string,
+  tables: readonly TableDefinition[],
+  names: Record<string, string>,
+): Promise<void> {
   const client = new DynamoDBClient({
     endpoint,
     region: 'us-east-1',

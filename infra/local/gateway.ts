@@ -279,7 +279,10 @@ function fakeContext(functionName: string, timeoutMs = 29_000): Context {
 
 function errorPayload(code: string, message: string, req: IncomingMessage): { body: string; requestId: string } {
   const header = req.headers['x-request-id'];
-  const requestId = typeof header === 'string' && /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/.test(header) ? header : `req_${randomUUID().replace(/-/g, '')}`;
+  const requestId =
+    typeof header === 'string' && /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/.test(header)
+      ? header
+      : `req_${randomUUID().replace(/-/g, '')}`;
   return { body: JSON.stringify({ error: { code, message }, request_id: requestId }), requestId };
 }
 

@@ -12,7 +12,8 @@ async function main(): Promise<void> {
   if (existsSync(envFile)) process.loadEnvFile(envFile);
   const dataDir = resolve(process.env.LOCAL_DATA_DIR ?? join(REPO_ROOT, '.ocrlty'));
   const port = Number(process.env.PORT ?? 8080);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number (got "${process.env.PORT}")`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`PORT must be a port number (got "${process.env.PORT}")`);
 
   const stack = await startLocalStack({ dataDir, port, host: process.env.HOST ?? '127.0.0.1' });
   // Fail fast on bad configuration before anyone calls the API.
@@ -41,7 +42,11 @@ async function main(): Promise<void> {
       `  curl -H "Authorization: Bearer ${firstKey}" ${stack.url}/v1/me`,
     );
   }
-  lines.push('', 'Manage keys: npx ocrlty keys create --key-id NAME --role client | keys list | keys revoke --key-id NAME', 'Ctrl-C to stop.');
+  lines.push(
+    '',
+    'Manage keys: npx ocrlty keys create --key-id NAME --role client | keys list | keys revoke --key-id NAME',
+    'Ctrl-C to stop.',
+  );
   process.stderr.write(`${lines.join('\n')}\n`);
 
   let stopping = false;

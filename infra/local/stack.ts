@@ -93,7 +93,9 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
         new LocalWorkflowStarter({
           region: deps.config.dynamo.region,
           logger: deps.logger,
-          ...(deps.config.jobs.localRetryIntervalMs !== undefined ? { retryIntervalMs: deps.config.jobs.localRetryIntervalMs } : {}),
+          ...(deps.config.jobs.localRetryIntervalMs !== undefined
+            ? { retryIntervalMs: deps.config.jobs.localRetryIntervalMs }
+            : {}),
           // Backstop for an execution that failed outside the ASL's own failure path.
           onExecutionFailed: (jobId, failure) => finalizeRun(jobDepsOf(deps), jobId, failure),
         }),

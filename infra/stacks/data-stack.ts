@@ -83,8 +83,14 @@ export class DataStack extends Stack {
       reason:
         'It holds credentials issued by Cloudflare (R2 token) and set on the RunPod pod (vLLM key); Secrets Manager cannot rotate them at their issuer. They are rotated by hand as docs/deploy.md describes.',
     });
-    new CfnOutput(this, 'AuthSecretArn', { value: this.authSecret.secretArn, description: 'SECRETS_ARN for `ocrlty keys` (API_KEY_PEPPER)' });
-    new CfnOutput(this, 'ServiceSecretArn', { value: this.serviceSecret.secretArn, description: 'Put R2 keys and VLLM_API_KEY here' });
+    new CfnOutput(this, 'AuthSecretArn', {
+      value: this.authSecret.secretArn,
+      description: 'SECRETS_ARN for `ocrlty keys` (API_KEY_PEPPER)',
+    });
+    new CfnOutput(this, 'ServiceSecretArn', {
+      value: this.serviceSecret.secretArn,
+      description: 'Put R2 keys and VLLM_API_KEY here',
+    });
   }
 }
 

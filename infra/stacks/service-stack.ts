@@ -4,7 +4,12 @@
 import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { ROUTES, type RouteDefinition } from '../../functions/routes.ts';
-import { STATE_MACHINES, type StateMachineDefinitionFile, WORKFLOW_TASKS, type WorkflowTaskDefinition } from '../../functions/tasks.ts';
+import {
+  STATE_MACHINES,
+  type StateMachineDefinitionFile,
+  WORKFLOW_TASKS,
+  type WorkflowTaskDefinition,
+} from '../../functions/tasks.ts';
 import { HttpApi } from '../constructs/http-api.ts';
 import { type NeedsContext, stateMachineArn } from '../constructs/needs.ts';
 import { Operations } from '../constructs/operations.ts';
@@ -53,7 +58,10 @@ export class ServiceStack extends Stack {
       authSecret: data.authSecret,
       // ARNs from the fixed state machine names: functions that start a workflow hold no reference to
       // it, so the workflow → task functions → API references never form a cycle.
-      workflows: machines.map((m) => ({ envVar: m.arnEnvVar, arn: stateMachineArn(this, stateMachineName(settings.stage, m.id)) })),
+      workflows: machines.map((m) => ({
+        envVar: m.arnEnvVar,
+        arn: stateMachineArn(this, stateMachineName(settings.stage, m.id)),
+      })),
     };
     const common = { needsContext, repoRoot };
 
@@ -118,13 +126,17 @@ export class ServiceStack extends Stack {
       functions: [this.authorizer, ...this.routeFunctions.values(), ...this.taskFunctions.values()],
     });
 
-    new CfnOutput(this, 'ApiUrl', { value: this.http.api.url, description: 'Base URL of the API (paths start with /v1, /health, /ready)' });
+    new CfnOutput(this, 'ApiUrl', {
+      value: this.http.api.url,
+      description: 'Base URL of the API (paths start with /v1, /health, /ready)',
+    });
     for (const w of this.workflows.workflows) {
       const suffix = this.workflows.workflows.length > 1 ? pascal(w.id) : '';
       new CfnOutput(this, `StateMachineArn${suffix}`, { value: w.stateMachine.stateMachineArn, description: `${w.name}` });
       new CfnOutput(this, `RunConsoleUrlPattern${suffix}`, {
         value: `https://${Aws.REGION}.console.aws.amazon.com/states/home?region=${Aws.REGION}#/v2/executions/details/arn:${Aws.PARTITION}:states:${Aws.REGION}:${Aws.ACCOUNT_ID}:execution:${w.name}:<execution_name>`,
-        description: 'Replace <execution_name> with the execution_name of GET /v1/jobs/{job_id} to open that run in the Step Functions console',
+        description:
+          'Replace <execution_name> with the execution_name of GET /v1/jobs/{job_id} to open that run in the Step Functions console',
       });
     }
     new CfnOutput(this, 'AlarmTopicArn', { value: this.operations.topic.topicArn, description: 'Subscribe to receive alarms' });
@@ -132,7 +144,10 @@ export class ServiceStack extends Stack {
       value: `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards/dashboard/${this.operations.dashboard.dashboardName}`,
     });
     for (const [role, plan] of this.http.usagePlans) {
-      new CfnOutput(this, `UsagePlan${pascal(role)}`, { value: plan.usagePlanId, description: `Usage plan for ${role} keys (ocrlty keys create adds keys to it)` });
+      new CfnOutput(this, `UsagePlan${pascal(role)}`, {
+        value: plan.usagePlanId,
+        description: `Usage plan for ${role} keys (ocrlty keys create adds keys to it)`,
+      });
     }
   }
 }

@@ -31,7 +31,16 @@ function offlineEnv(): NodeJS.ProcessEnv {
 function cdkSynth(context: Record<string, string>): { status: number | null; output: string; outdir: string } {
   const outdir = mkdtempSync(join(tmpdir(), 'ocrlty-cdk-cli-'));
   outdirs.push(outdir);
-  const args = ['bin/node22.mjs', 'node_modules/aws-cdk/bin/cdk', 'synth', '--quiet', '--no-notices', '--no-version-reporting', '-o', outdir];
+  const args = [
+    'bin/node22.mjs',
+    'node_modules/aws-cdk/bin/cdk',
+    'synth',
+    '--quiet',
+    '--no-notices',
+    '--no-version-reporting',
+    '-o',
+    outdir,
+  ];
   for (const [k, v] of Object.entries(context)) args.push('-c', `${k}=${v}`);
   const r = spawnSync(process.execPath, args, { cwd: REPO_ROOT, env: offlineEnv(), encoding: 'utf8', timeout: 180_000 });
   return { status: r.status, output: `${r.stdout}\n${r.stderr}`, outdir };
@@ -48,14 +57,18 @@ describe.each([
     const names = stackNames(stage);
     const service = JSON.parse(readFileSync(join(outdir, `${names.service}.template.json`), 'utf8')) as Template;
     expect(existsSync(join(outdir, `${names.data}.template.json`))).toBe(true);
-    const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as { pluginReports: { conclusion: string }[] };
+    const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as {
+      pluginReports: { conclusion: string }[];
+    };
     for (const p of report.pluginReports) expect(p.conclusion).toBe('success');
 
     const functions = resourcesOf(service, 'AWS::Lambda::Function');
     const exports = ['authorizerHandler', ...ROUTES.map((r) => r.export), ...WORKFLOW_TASKS.map((t) => t.export)];
     expect(functions.map(([, f]) => f.Properties!.Handler).sort()).toEqual(exports.map((e) => `index.${e}`).sort());
 
-    const assets = JSON.parse(readFileSync(join(outdir, `${names.service}.assets.json`), 'utf8')) as { files: Record<string, { source: { path: string } }> };
+    const assets = JSON.parse(readFileSync(join(outdir, `${names.service}.assets.json`), 'utf8')) as {
+      files: Record<string, { source: { path: string } }>;
+    };
     for (const [, fn] of functions) {
       const hash = (fn.Properties!.Code.S3Key as string).replace(/\.zip$/, '');
       const dir = join(outdir, assets.files[hash]!.source.path);

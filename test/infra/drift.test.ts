@@ -80,7 +80,9 @@ describe('task table drift', () => {
 
   test('a Task state invoking another state’s function fails', () => {
     const text = ASL({ A: lambdaTask('BFunctionArn') });
-    expect(() => bindAsl('x.asl.json', text, [task('B')])).toThrow(/Task state A invokes \$\{BFunctionArn\}, which functions\/tasks\.ts binds to state B/);
+    expect(() => bindAsl('x.asl.json', text, [task('B')])).toThrow(
+      /Task state A invokes \$\{BFunctionArn\}, which functions\/tasks\.ts binds to state B/,
+    );
   });
 
   test('a Task state with a non-Lambda integration fails (its role would lack the grant)', () => {

@@ -10,7 +10,15 @@ import { TEST_CONTEXT, synth } from './support.ts';
 const VARIANTS: [string, Record<string, string>][] = [
   ['dev', { stage: 'dev' }],
   ['prod', { stage: 'prod' }],
-  ['dev with CORS, per-key quotas, no authorizer cache and an alarm e-mail', { corsAllowOrigins: 'https://app.example.com', perKeyQuotas: 'true', authorizerCacheTtlS: '0', alarmEmail: 'ops@example.com' }],
+  [
+    'dev with CORS, per-key quotas, no authorizer cache and an alarm e-mail',
+    {
+      corsAllowOrigins: 'https://app.example.com',
+      perKeyQuotas: 'true',
+      authorizerCacheTtlS: '0',
+      alarmEmail: 'ops@example.com',
+    },
+  ],
   ['dev with the mock model backend', { vllmBaseUrl: '' }],
 ];
 
@@ -31,7 +39,13 @@ function acknowledgements(root: IConstruct): { id: string; reason: string; path:
     .flatMap((c) =>
       c.node.metadata
         .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-        .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ id: id.replace(/^[^:]+::/, ''), reason, path: c.node.path }))),
+        .flatMap((m) =>
+          Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({
+            id: id.replace(/^[^:]+::/, ''),
+            reason,
+            path: c.node.path,
+          })),
+        ),
     );
 }
 

@@ -12,7 +12,8 @@ const EXISTING_LIFECYCLE = `<?xml version="1.0" encoding="UTF-8"?>
   <Rule><ID>ocrlty-prod-staging-expiry</ID><Filter><Prefix>prod/staging/</Prefix></Filter><Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule>
   <Rule><ID>ocrlty-dev-outdated</ID><Filter><Prefix>dev/old/</Prefix></Filter><Status>Enabled</Status><Expiration><Days>9</Days></Expiration></Rule>
 </LifecycleConfiguration>`;
-const NO_CORS = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchCORSConfiguration</Code><Message>none</Message></Error>';
+const NO_CORS =
+  '<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchCORSConfiguration</Code><Message>none</Message></Error>';
 
 interface Recorded {
   method: string;
@@ -68,7 +69,12 @@ describe('R2 bucket rules', () => {
     expect(rules).toEqual([
       { ID: 'ocrlty-dev-staging-expiry', Status: 'Enabled', Filter: { Prefix: 'dev/staging/' }, Expiration: { Days: 1 } },
       { ID: 'ocrlty-dev-exports-expiry', Status: 'Enabled', Filter: { Prefix: 'dev/exports/' }, Expiration: { Days: 1 } },
-      { ID: 'ocrlty-dev-abort-multipart', Status: 'Enabled', Filter: { Prefix: 'dev/' }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } },
+      {
+        ID: 'ocrlty-dev-abort-multipart',
+        Status: 'Enabled',
+        Filter: { Prefix: 'dev/' },
+        AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+      },
     ]);
   });
 
@@ -109,7 +115,10 @@ describe('R2 bucket rules', () => {
   });
 
   test('reads -c key=value like the cdk CLI and refuses anything else', () => {
-    expect(parseArgs(['-c', 'stage=prod', '--context', 's3Prefix=a/b', '--dry-run'])).toEqual({ context: { stage: 'prod', s3Prefix: 'a/b' }, dryRun: true });
+    expect(parseArgs(['-c', 'stage=prod', '--context', 's3Prefix=a/b', '--dry-run'])).toEqual({
+      context: { stage: 'prod', s3Prefix: 'a/b' },
+      dryRun: true,
+    });
     expect(() => parseArgs(['--bucket', 'x'])).toThrow(/unknown argument "--bucket"/);
   });
 });

@@ -13,7 +13,12 @@ describe('readSettings', () => {
   test('dev is the default stage, with the mock backend when no vLLM URL is given', () => {
     const s = read({ r2AccountId: ACCOUNT });
     expect(s).toMatchObject({ stage: 'dev', isProd: false, logRetentionDays: 30, bundle: true });
-    expect(s.r2).toMatchObject({ endpoint: `https://${ACCOUNT}.r2.cloudflarestorage.com`, bucket: 'ocrlty', prefix: 'dev', stagingExpiryDays: 1 });
+    expect(s.r2).toMatchObject({
+      endpoint: `https://${ACCOUNT}.r2.cloudflarestorage.com`,
+      bucket: 'ocrlty',
+      prefix: 'dev',
+      stagingExpiryDays: 1,
+    });
     expect(s.vllm.baseUrl).toBeUndefined();
     expect(s.vllm).toMatchObject({ maxInflight: 4, syncInflight: 1, model: 'Qwen/Qwen3-VL-8B-Instruct' });
     expect(s.api).toMatchObject({ authorizerCacheTtlS: 60, perKeyQuotas: false });
@@ -50,7 +55,13 @@ describe('readSettings', () => {
   test('reports every bad key at once, by name', () => {
     let error: unknown;
     try {
-      read({ r2AccountId: 'not-hex', vllmMaxInflight: '2', vllmSyncInflight: '2', logRetentionDays: '42', corsAllowOrigins: 'app.example.com' });
+      read({
+        r2AccountId: 'not-hex',
+        vllmMaxInflight: '2',
+        vllmSyncInflight: '2',
+        logRetentionDays: '42',
+        corsAllowOrigins: 'app.example.com',
+      });
     } catch (e) {
       error = e;
     }

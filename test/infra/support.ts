@@ -51,7 +51,10 @@ export function functionByExport(t: Template, exportName: string): [string, Reso
 }
 
 /** The IAM statements of a function's role (its DefaultPolicy). */
-export function statementsOf(t: Template, functionLogicalId: string): { Action: string | string[]; Resource: unknown; Effect: string }[] {
+export function statementsOf(
+  t: Template,
+  functionLogicalId: string,
+): { Action: string | string[]; Resource: unknown; Effect: string }[] {
   const roleRef = t.Resources[functionLogicalId]!.Properties!.Role['Fn::GetAtt'][0] as string;
   return resourcesOf(t, 'AWS::IAM::Policy')
     .filter(([, p]) => (p.Properties!.Roles as { Ref: string }[]).some((r) => r.Ref === roleRef))

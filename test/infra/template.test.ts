@@ -29,14 +29,26 @@ beforeAll(() => {
 });
 
 const envOf = (fn: Resource): Record<string, string> =>
-  Object.fromEntries(Object.entries(fn.Properties!.Environment.Variables as Record<string, unknown>).map(([k, v]) => [k, flatten(v)]));
+  Object.fromEntries(
+    Object.entries(fn.Properties!.Environment.Variables as Record<string, unknown>).map(([k, v]) => [k, flatten(v)]),
+  );
 
 /** Every function with the needs it was built from (the authorizer reads keys only). */
 function functionsWithNeeds(t: Template) {
   return [
     { owner: 'authorizer', fn: functionByExport(t, 'authorizerHandler'), needs: ['keys:read'] as string[], verifiesKeys: true },
-    ...ROUTES.map((r) => ({ owner: `route ${r.id}`, fn: functionByExport(t, r.export), needs: [...r.needs] as string[], verifiesKeys: false })),
-    ...WORKFLOW_TASKS.map((k) => ({ owner: `task ${k.state}`, fn: functionByExport(t, k.export), needs: [...k.needs] as string[], verifiesKeys: false })),
+    ...ROUTES.map((r) => ({
+      owner: `route ${r.id}`,
+      fn: functionByExport(t, r.export),
+      needs: [...r.needs] as string[],
+      verifiesKeys: false,
+    })),
+    ...WORKFLOW_TASKS.map((k) => ({
+      owner: `task ${k.state}`,
+      fn: functionByExport(t, k.export),
+      needs: [...k.needs] as string[],
+      verifiesKeys: false,
+    })),
   ];
 }
 
@@ -57,7 +69,9 @@ describe('API Gateway', () => {
   });
 
   test('leaves only /health and /ready open', () => {
-    const open = [...apiMethods(dev.service)].filter(([k, m]) => !k.startsWith('OPTIONS ') && m.Properties!.AuthorizationType === 'NONE');
+    const open = [...apiMethods(dev.service)].filter(
+      ([k, m]) => !k.startsWith('OPTIONS ') && m.Properties!.AuthorizationType === 'NONE',
+    );
     expect(open.map(([k]) => k).sort()).toEqual(['GET /health', 'GET /ready']);
   });
 
@@ -78,7 +92,9 @@ describe('API Gateway', () => {
       IdentitySource: 'method.request.header.Authorization',
       AuthorizerResultTtlInSeconds: 60,
     });
-    expect(flatten(authorizer.Properties!.AuthorizerUri)).toContain(`<${functionByExport(dev.service, 'authorizerHandler')[0]}.Arn>`);
+    expect(flatten(authorizer.Properties!.AuthorizerUri)).toContain(
+      `<${functionByExport(dev.service, 'authorizerHandler')[0]}.Arn>`,
+    );
   });
 
   test('without a cache the authorizer needs no identity source, so X-API-Key callers get through', () => {
@@ -102,9 +118,13 @@ describe('API Gateway', () => {
     ['INTEGRATION_FAILURE', '503', 'backend_unavailable'],
     ['DEFAULT_5XX', undefined, 'internal_error'],
   ])('answers %s with %s and the DESIGN.md error body (code %s)', (type, status, code) => {
-    const [, response] = resourcesOf(dev.service, 'AWS::ApiGateway::GatewayResponse').find(([, r]) => r.Properties!.ResponseType === type)!;
+    const [, response] = resourcesOf(dev.service, 'AWS::ApiGateway::GatewayResponse').find(
+      ([, r]) => r.Properties!.ResponseType === type,
+    )!;
     expect(response.Properties!.StatusCode).toBe(status);
-    const body = JSON.parse((response.Properties!.ResponseTemplates['application/json'] as string).replace('$context.requestId', 'req-1'));
+    const body = JSON.parse(
+      (response.Properties!.ResponseTemplates['application/json'] as string).replace('$context.requestId', 'req-1'),
+    );
     expect(body).toEqual({ error: { code, message: expect.any(String) }, request_id: 'req-1' });
     expect(response.Properties!.ResponseParameters['gatewayresponse.header.Content-Type']).toBe("'application/json'");
   });
@@ -119,9 +139,20 @@ describe('API Gateway', () => {
     expect(stage.Properties!.StageName).toBe('dev');
     expect(stage.Properties!.TracingEnabled).toBe(true);
     const access = JSON.parse(stage.Properties!.AccessLogSetting.Format as string);
-    expect(access).toMatchObject({ requestId: '$context.requestId', status: '$context.status', keyId: '$context.authorizer.key_id' });
+    expect(access).toMatchObject({
+      requestId: '$context.requestId',
+      status: '$context.status',
+      keyId: '$context.authorizer.key_id',
+    });
     expect(stage.Properties!.MethodSettings).toEqual([
-      expect.objectContaining({ HttpMethod: '*', ResourcePath: '/*', LoggingLevel: 'ERROR', DataTraceEnabled: false, ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 }),
+      expect.objectContaining({
+        HttpMethod: '*',
+        ResourcePath: '/*',
+        LoggingLevel: 'ERROR',
+        DataTraceEnabled: false,
+        ThrottlingRateLimit: 50,
+        ThrottlingBurstLimit: 100,
+      }),
     ]);
   });
 
@@ -138,7 +169,11 @@ describe('API Gateway', () => {
     const [[, api]] = resourcesOf(quotas.service, 'AWS::ApiGateway::RestApi') as [[string, Resource]];
     expect(api.Properties!.ApiKeySourceType).toBe('AUTHORIZER');
     const plans = resourcesOf(quotas.service, 'AWS::ApiGateway::UsagePlan').map(([, p]) => p.Properties!);
-    expect(plans.map((p) => p.UsagePlanName).sort()).toEqual(['OcrltyService-dev-admin', 'OcrltyService-dev-client', 'OcrltyService-dev-debugger']);
+    expect(plans.map((p) => p.UsagePlanName).sort()).toEqual([
+      'OcrltyService-dev-admin',
+      'OcrltyService-dev-client',
+      'OcrltyService-dev-debugger',
+    ]);
     for (const p of plans) expect(p.Quota).toMatchObject({ Period: 'DAY' });
     for (const route of ROUTES) {
       const m = apiMethods(quotas.service).get(`${route.method} ${route.path}`)!;
@@ -189,7 +224,8 @@ describe('state machines', () => {
 });
 
 describe('GPU guard', () => {
-  const reserved = (s: Synth, exportName: string) => functionByExport(s.service, exportName)[1].Properties!.ReservedConcurrentExecutions;
+  const reserved = (s: Synth, exportName: string) =>
+    functionByExport(s.service, exportName)[1].Properties!.ReservedConcurrentExecutions;
   const extractItem = WORKFLOW_TASKS.find((t) => t.state === 'ExtractItem')!;
   const syncExtract = ROUTES.find((r) => r.id === 'extract')!;
 
@@ -205,10 +241,17 @@ describe('GPU guard', () => {
   });
 
   test('caps nothing else, and every model caller makes one call per container', () => {
-    const capped = resourcesOf(dev.service, 'AWS::Lambda::Function').filter(([, f]) => f.Properties!.ReservedConcurrentExecutions !== undefined);
-    expect(capped.map(([, f]) => f.Properties!.Handler).sort()).toEqual([`index.${syncExtract.export}`, `index.${extractItem.export}`].sort());
+    const capped = resourcesOf(dev.service, 'AWS::Lambda::Function').filter(
+      ([, f]) => f.Properties!.ReservedConcurrentExecutions !== undefined,
+    );
+    expect(capped.map(([, f]) => f.Properties!.Handler).sort()).toEqual(
+      [`index.${syncExtract.export}`, `index.${extractItem.export}`].sort(),
+    );
     for (const exportName of [extractItem.export, syncExtract.export]) {
-      expect(envOf(functionByExport(dev.service, exportName)[1])).toMatchObject({ VLLM_MAX_INFLIGHT: '1', INFERENCE_BACKEND: 'vllm' });
+      expect(envOf(functionByExport(dev.service, exportName)[1])).toMatchObject({
+        VLLM_MAX_INFLIGHT: '1',
+        INFERENCE_BACKEND: 'vllm',
+      });
     }
   });
 
@@ -253,7 +296,8 @@ describe('functions', () => {
 });
 
 describe('least privilege', () => {
-  const tableOf = (resource: unknown): string | undefined => TABLES.find((t) => flatten(resource).includes(`${pascal(t.id)}Table`))?.id;
+  const tableOf = (resource: unknown): string | undefined =>
+    TABLES.find((t) => flatten(resource).includes(`${pascal(t.id)}Table`))?.id;
 
   test('grants follow needs: table actions, secret and workflow access exactly as each function declares', () => {
     const WRITE = new Set(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']);
@@ -281,14 +325,20 @@ describe('least privilege', () => {
   test('the authorizer reads the keys table and the pepper, and can write nothing', () => {
     const [id] = functionByExport(dev.service, 'authorizerHandler');
     const actions = statementsOf(dev.service, id).flatMap(actionsOf);
-    expect(actions.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
+    expect(actions.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+    ]);
     const secret = statementsOf(dev.service, id).find((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'))!;
     expect(flatten(secret.Resource)).toContain('AuthSecret');
   });
 
   test('only the authorizer may read the pepper', () => {
     const readers = resourcesOf(dev.service, 'AWS::Lambda::Function').filter(([id]) =>
-      statementsOf(dev.service, id).some((s) => actionsOf(s).includes('secretsmanager:GetSecretValue') && flatten(s.Resource).includes('AuthSecret')),
+      statementsOf(dev.service, id).some(
+        (s) => actionsOf(s).includes('secretsmanager:GetSecretValue') && flatten(s.Resource).includes('AuthSecret'),
+      ),
     );
     expect(readers.map(([, f]) => f.Properties!.Handler)).toEqual(['index.authorizerHandler']);
   });
@@ -311,7 +361,9 @@ describe('data stack', () => {
       expect(t.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
       expect(t.BillingMode).toBe('PAY_PER_REQUEST');
       expect(t.KeySchema[0]).toEqual({ AttributeName: def.partitionKey, KeyType: 'HASH' });
-      expect((t.GlobalSecondaryIndexes ?? []).map((i: { IndexName: string }) => i.IndexName).sort()).toEqual(def.indexes.map((i) => i.name).sort());
+      expect((t.GlobalSecondaryIndexes ?? []).map((i: { IndexName: string }) => i.IndexName).sort()).toEqual(
+        def.indexes.map((i) => i.name).sort(),
+      );
       if (def.ttlAttribute) expect(t.TimeToLiveSpecification).toEqual({ AttributeName: def.ttlAttribute, Enabled: true });
       else expect(t.TimeToLiveSpecification).toBeUndefined();
     }
@@ -342,7 +394,8 @@ describe('data stack', () => {
 });
 
 describe('operations', () => {
-  const alarmNames = (s: Synth) => resourcesOf(s.service, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties!.AlarmName as string);
+  const alarmNames = (s: Synth) =>
+    resourcesOf(s.service, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties!.AlarmName as string);
 
   test('alarms on the 5xx rate, failed executions, throttled model calls and authorizer errors, all to the topic', () => {
     const names = alarmNames(dev);
@@ -374,8 +427,12 @@ describe('operations', () => {
 
   test('outputs the API URL, state machine ARNs, the run console link pattern and the table names', () => {
     const outputs = Object.keys(dev.service.Outputs ?? {});
-    expect(outputs).toEqual(expect.arrayContaining(['ApiUrl', 'StateMachineArn', 'RunConsoleUrlPattern', 'AlarmTopicArn', 'DashboardUrl']));
-    expect(flatten(dev.service.Outputs!.RunConsoleUrlPattern!.Value)).toMatch(/states\/home\?region=.*#\/v2\/executions\/details\/arn:.*:execution:ocrlty-dev-batch-extract:<execution_name>$/);
+    expect(outputs).toEqual(
+      expect.arrayContaining(['ApiUrl', 'StateMachineArn', 'RunConsoleUrlPattern', 'AlarmTopicArn', 'DashboardUrl']),
+    );
+    expect(flatten(dev.service.Outputs!.RunConsoleUrlPattern!.Value)).toMatch(
+      /states\/home\?region=.*#\/v2\/executions\/details\/arn:.*:execution:ocrlty-dev-batch-extract:<execution_name>$/,
+    );
     expect(Object.keys(dev.data.Outputs ?? {})).toEqual(expect.arrayContaining(TABLES.map((t) => `${pascal(t.id)}TableName`)));
   });
 });

@@ -88,8 +88,17 @@ describe('POST /v1/extract', () => {
     expect(res.body.timings_ms.total).toBeGreaterThanOrEqual(0);
 
     const artifact = await s.deps.store.getJson<any>(res.body.artifact_rel);
-    expect(artifact).toMatchObject({ request_id: 'rcpt-0001', owner_key_id: clientId, schema_valid: true, task_id: 'receipt_fields_v1' });
-    expect(artifact.input).toMatchObject({ mime_type: 'image/png', byte_length: png.length, image_base64_len: png.toString('base64').length });
+    expect(artifact).toMatchObject({
+      request_id: 'rcpt-0001',
+      owner_key_id: clientId,
+      schema_valid: true,
+      task_id: 'receipt_fields_v1',
+    });
+    expect(artifact.input).toMatchObject({
+      mime_type: 'image/png',
+      byte_length: png.length,
+      image_base64_len: png.toString('base64').length,
+    });
     expect(artifact.prompt.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(artifact)).not.toContain(png.toString('base64'));
 
@@ -149,20 +158,49 @@ describe('bad input gets a clear 4xx and leaves nothing behind', () => {
     ['an unknown field', { json: body({ colour: 'red' }) }, 400, 'validation_error'],
     ['no image', { json: { task_id: 'receipt_fields_v1' } }, 400, 'validation_error'],
     ['invalid base64', { json: body({ image_base64: 'this is not base64!!' }) }, 400, 'validation_error'],
-    ['bytes that are not an image', { json: body({ image_base64: Buffer.from('plain text, no image here').toString('base64') }) }, 400, 'validation_error'],
-    ['a truncated image', { json: body({ image_base64: png.subarray(0, png.length - 16).toString('base64') }) }, 400, 'validation_error'],
+    [
+      'bytes that are not an image',
+      { json: body({ image_base64: Buffer.from('plain text, no image here').toString('base64') }) },
+      400,
+      'validation_error',
+    ],
+    [
+      'a truncated image',
+      { json: body({ image_base64: png.subarray(0, png.length - 16).toString('base64') }) },
+      400,
+      'validation_error',
+    ],
     ['a mime type we do not accept', { json: body({ mime_type: 'image/tiff' }) }, 415, 'unsupported_media_type'],
     ['a GIF', { json: body({ image_base64: GIF.toString('base64'), mime_type: undefined }) }, 415, 'unsupported_media_type'],
     ['mime type contradicting the bytes', { json: body({ mime_type: 'image/jpeg' }) }, 400, 'validation_error'],
-    ['an image over the byte limit', { json: body({ image_base64: Buffer.alloc(300_000, 1).toString('base64') }) }, 413, 'payload_too_large'],
+    [
+      'an image over the byte limit',
+      { json: body({ image_base64: Buffer.alloc(300_000, 1).toString('base64') }) },
+      413,
+      'payload_too_large',
+    ],
     ['a decompression bomb', { json: body({ image_base64: makePngBomb().toString('base64') }) }, 413, 'payload_too_large'],
-    ['a request_id that could escape the key layout', { json: body({ request_id: '../../etc/passwd' }) }, 400, 'validation_error'],
-    ['a non-JSON content type', { body: 'task_id=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 415, 'unsupported_media_type'],
+    [
+      'a request_id that could escape the key layout',
+      { json: body({ request_id: '../../etc/passwd' }) },
+      400,
+      'validation_error',
+    ],
+    [
+      'a non-JSON content type',
+      { body: 'task_id=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+      415,
+      'unsupported_media_type',
+    ],
   ];
 
   test.each(cases)('%s', async (_name, opts, status, code) => {
     const requestId = `bad-${Math.random().toString(36).slice(2)}`;
-    const res = await s.call('POST', '/v1/extract', { key: client, ...opts, headers: { ...opts.headers, 'X-Request-ID': requestId } });
+    const res = await s.call('POST', '/v1/extract', {
+      key: client,
+      ...opts,
+      headers: { ...opts.headers, 'X-Request-ID': requestId },
+    });
     expect(res.status).toBe(status);
     expect(res.body.error.code).toBe(code);
     expect(res.body.error.message.length).toBeGreaterThan(5);

@@ -31,7 +31,12 @@ beforeEach(() => {
 const extract = (requestId: string) =>
   s.call('POST', '/v1/extract', {
     key,
-    json: { task_id: 'receipt_fields_v1', image_base64: makePng(10, 10, 3).toString('base64'), mime_type: 'image/png', request_id: requestId },
+    json: {
+      task_id: 'receipt_fields_v1',
+      image_base64: makePng(10, 10, 3).toString('base64'),
+      mime_type: 'image/png',
+      request_id: requestId,
+    },
   });
 
 describe('POST /v1/extract on the vllm backend', () => {

@@ -57,7 +57,11 @@ describe('logs', () => {
 
   test('a client error is logged as request_error with its code', async () => {
     const lines = await captureStdout(() =>
-      s.call('POST', '/v1/extract', { key: clientKey, json: { task_id: 'nope', image_base64: 'AAAA' }, headers: { 'X-Request-ID': 'log-err-1' } }),
+      s.call('POST', '/v1/extract', {
+        key: clientKey,
+        json: { task_id: 'nope', image_base64: 'AAAA' },
+        headers: { 'X-Request-ID': 'log-err-1' },
+      }),
     );
     const err = lines.map((l) => JSON.parse(l)).find((e) => e.event === 'request_error');
     expect(err).toMatchObject({ request_id: 'log-err-1', status: 400, code: 'validation_error' });
@@ -87,7 +91,17 @@ describe('image_url (DEBUG_MODE=1 and debug:run only)', () => {
   });
 
   test('address classification', () => {
-    for (const a of ['127.0.0.1', '10.1.2.3', '172.20.0.1', '192.168.1.1', '169.254.169.254', '::1', 'fe80::1', '::ffff:127.0.0.1', '0.0.0.0']) {
+    for (const a of [
+      '127.0.0.1',
+      '10.1.2.3',
+      '172.20.0.1',
+      '192.168.1.1',
+      '169.254.169.254',
+      '::1',
+      'fe80::1',
+      '::ffff:127.0.0.1',
+      '0.0.0.0',
+    ]) {
       expect(isPublicAddress(a)).toBe(false);
     }
     for (const a of ['8.8.8.8', '1.1.1.1', '2606:4700:4700::1111']) expect(isPublicAddress(a)).toBe(true);

@@ -95,7 +95,9 @@ describe('npm start and the key CLI', () => {
   test('the CLI works with no stack running, and reports bad usage with exit code 2', async () => {
     const created = JSON.parse((await cli('keys', 'create', '--key-id', 'offline', '--role', 'debugger', '--json')).stdout);
     expect(created.scopes).toEqual(['extract:run', 'debug:run', 'debug:read_raw']);
-    const dup = await cli('keys', 'create', '--key-id', 'offline', '--role', 'client').catch((e: { code: number; stderr: string }) => e);
+    const dup = await cli('keys', 'create', '--key-id', 'offline', '--role', 'client').catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(dup).toMatchObject({ code: 1 });
     expect((dup as { stderr: string }).stderr).toContain('already exists');
     const bad = await cli('keys', 'create', '--role', 'client').catch((e: { code: number }) => e);

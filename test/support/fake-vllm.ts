@@ -53,15 +53,34 @@ export function defaultAnswer(req: ChatRequest): string {
   const total = (h.readUInt16BE(0) % 10000) / 100;
   if (req.response_format?.json_schema?.name?.startsWith('invoice')) {
     return JSON.stringify({
-      vendor_name: 'Fake Vendor', vendor_address: null, vendor_tax_id: null, customer_name: null,
-      customer_address: null, invoice_number: `INV-${h.readUInt16BE(2)}`, purchase_order: null,
-      invoice_date: '2025-03-01', due_date: '2025-03-31', currency: 'EUR', subtotal: total, tax: 0,
-      total, amount_due: total, line_items: [],
+      vendor_name: 'Fake Vendor',
+      vendor_address: null,
+      vendor_tax_id: null,
+      customer_name: null,
+      customer_address: null,
+      invoice_number: `INV-${h.readUInt16BE(2)}`,
+      purchase_order: null,
+      invoice_date: '2025-03-01',
+      due_date: '2025-03-31',
+      currency: 'EUR',
+      subtotal: total,
+      tax: 0,
+      total,
+      amount_due: total,
+      line_items: [],
     });
   }
   return JSON.stringify({
-    merchant_name: 'Fake Market', merchant_address: null, date: '2025-01-31', time: '12:00', currency: 'USD',
-    subtotal: total, tax: 0, tip: null, total, payment_method: null,
+    merchant_name: 'Fake Market',
+    merchant_address: null,
+    date: '2025-01-31',
+    time: '12:00',
+    currency: 'USD',
+    subtotal: total,
+    tax: 0,
+    tip: null,
+    total,
+    payment_method: null,
     line_items: [{ description: 'Item', quantity: 1, unit_price: total, amount: total }],
   });
 }

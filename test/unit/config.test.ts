@@ -36,7 +36,14 @@ describe('loadConfig', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join('\n');
-    for (const name of ['VLLM_BASE_URL', 'S3_ALLOW_OVERWRITE', 'VLLM_READ_TIMEOUT_S', 'LOG_LEVEL', 'API_KEY_PEPPER', 'S3_BUCKET']) {
+    for (const name of [
+      'VLLM_BASE_URL',
+      'S3_ALLOW_OVERWRITE',
+      'VLLM_READ_TIMEOUT_S',
+      'LOG_LEVEL',
+      'API_KEY_PEPPER',
+      'S3_BUCKET',
+    ]) {
       expect(problems).toContain(name);
     }
   });

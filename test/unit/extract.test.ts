@@ -10,8 +10,17 @@ import { MemoryArtifactIndex, MemoryArtifactStore, ScriptedModel, fixedClock, qu
 const tasks = loadTaskCatalog();
 const receipt = tasks.get('receipt_fields_v1');
 const VALID = JSON.stringify({
-  merchant_name: 'Shop', merchant_address: null, date: '2025-01-31', time: null, currency: 'USD', subtotal: 10,
-  tax: 1, tip: null, total: 11, payment_method: null, line_items: [],
+  merchant_name: 'Shop',
+  merchant_address: null,
+  date: '2025-01-31',
+  time: null,
+  currency: 'USD',
+  subtotal: 10,
+  tax: 1,
+  tip: null,
+  total: 11,
+  payment_method: null,
+  line_items: [],
 });
 
 function prepare(steps: Array<string | Error>, settings: Partial<ExtractDeps['settings']> = {}) {

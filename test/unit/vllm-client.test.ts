@@ -51,7 +51,9 @@ describe('VllmModelClient against a protocol-faithful fake', () => {
   });
 
   test('a wrong API key is a rejected call (not retryable)', async () => {
-    const err = await client({ apiKey: 'wrong' }).complete(request).catch((e: unknown) => e);
+    const err = await client({ apiKey: 'wrong' })
+      .complete(request)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ModelCallError);
     expect((err as ModelCallError).kind).toBe('rejected');
     expect((err as ModelCallError).retryable).toBe(false);
@@ -64,20 +66,26 @@ describe('VllmModelClient against a protocol-faithful fake', () => {
     [400, 'rejected'],
   ])('HTTP %i maps to %s', async (status, kind) => {
     fake.behaviour = { kind: 'status', status };
-    const err = (await client().complete(request).catch((e: unknown) => e)) as ModelCallError;
+    const err = (await client()
+      .complete(request)
+      .catch((e: unknown) => e)) as ModelCallError;
     expect(err.kind).toBe(kind);
     expect(err.upstreamStatus).toBe(status);
   });
 
   test('an unreachable server is unavailable and retryable', async () => {
-    const err = (await client({ baseUrl: 'http://127.0.0.1:9/v1' }).complete(request).catch((e: unknown) => e)) as ModelCallError;
+    const err = (await client({ baseUrl: 'http://127.0.0.1:9/v1' })
+      .complete(request)
+      .catch((e: unknown) => e)) as ModelCallError;
     expect(err.kind).toBe('unavailable');
     expect(err.retryable).toBe(true);
   });
 
   test('a slow server past VLLM_READ_TIMEOUT_S is a timeout', async () => {
     fake.behaviour = { kind: 'hang' };
-    const err = (await client({ readTimeoutS: 0.3 }).complete(request).catch((e: unknown) => e)) as ModelCallError;
+    const err = (await client({ readTimeoutS: 0.3 })
+      .complete(request)
+      .catch((e: unknown) => e)) as ModelCallError;
     expect(err.kind).toBe('timeout');
   });
 

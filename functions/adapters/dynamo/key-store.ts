@@ -1,5 +1,12 @@
 // KeyStore on DynamoDB: one item per key (pk = key#<key_id>), found by hash through the by_hash index.
-import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import type { ApiKeyRecord, Role, Scope } from '../../core/auth.ts';
 import { ConflictError, NotFoundError } from '../../core/errors.ts';
 import type { KeyStore } from '../../core/ports.ts';
