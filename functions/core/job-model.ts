@@ -113,27 +113,6 @@ export interface ItemError {
   message: string;
 }
 
-/** One row per item of a run (pk run#<run_id>, sk item#<seq>): progress accounting and paginated listing. */
-export interface RunItem {
-  runId: string;
-  seq: number;
-  ownerKeyId: string;
-  file: string;
-  requestId: string;
-  inputRef: string;
-  mimeType: string | null;
-  status: RunItemStatus;
-  artifactRel: string | null;
-  schemaValid: boolean | null;
-  error: ItemError | null;
-  parsed?: unknown;
-  schemaErrors?: SchemaIssue[];
-  errorHistory?: ErrorHistoryEntry[];
-  timingsMs?: Record<string, number>;
-  createdAt: string;
-  finishedAt?: string;
-}
-
 /** What settles a pending item. */
 export interface RunItemResult {
   status: Exclude<RunItemStatus, 'pending'>;
@@ -145,6 +124,20 @@ export interface RunItemResult {
   errorHistory?: ErrorHistoryEntry[];
   timingsMs?: Record<string, number>;
   finishedAt: string;
+}
+
+/** One row per item of a run (pk run#<run_id>, sk item#<seq>): progress accounting and paginated listing. */
+export interface RunItem extends Omit<RunItemResult, 'status' | 'finishedAt'> {
+  runId: string;
+  seq: number;
+  ownerKeyId: string;
+  file: string;
+  requestId: string;
+  inputRef: string;
+  mimeType: string | null;
+  status: RunItemStatus;
+  createdAt: string;
+  finishedAt?: string;
 }
 
 /** `<run_id>_<seq, 6 digits>`: the request_id of a run's item; run ids are capped so this stays a valid id. */
