@@ -91,6 +91,12 @@ export async function parseMultipart(
         return fail(new ValidationError(`The "${field}" part may appear only once`));
       }
       const chunks: Buffer[] = [];
+      // A part cut short errors on its own stream, not on busboy: unhandled, it would crash the process.
+      stream.on('error', (err: unknown) =>
+        fail(
+          new ValidationError('The multipart body is malformed', { reason: err instanceof Error ? err.message : String(err) }),
+        ),
+      );
       stream.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
         if (bytes > limits.maxBytes) {

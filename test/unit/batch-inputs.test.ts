@@ -101,6 +101,22 @@ describe('parseMultipart', () => {
     });
   });
 
+  test('a file part cut short is a 400 and raises nothing behind the caller (no process crash)', async () => {
+    const uncaught: unknown[] = [];
+    const onUncaught = (err: unknown) => uncaught.push(err);
+    process.on('uncaughtException', onUncaught);
+    try {
+      const { body, contentType } = multipart([file('a.png', 'A'.repeat(90))]);
+      // Cut inside the file's bytes: busboy reports it on the part's stream, not on itself.
+      const out = await parseMultipart(body.subarray(0, body.indexOf('AAAA') + 40), contentType, limits).catch((e: unknown) => e);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(out).toMatchObject({ statusCode: 400 });
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+  });
+
   test('the CVE-2022-24434 payload (a part header starting with a space) does not crash the parser', async () => {
     const boundary = '----WebKitFormBoundaryoo6vortfDzBsDiro';
     const body = Buffer.from(
