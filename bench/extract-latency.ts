@@ -28,8 +28,8 @@ async function main() {
   });
   const deps = await appDeps();
   const { apiKey } = await createKey(deps.keys, deps.config.apiKeyPepper, { keyId: 'bench', role: 'client', now: new Date() });
-  // A realistic phone-photo-sized body: ~600 KB of PNG.
-  const image = makePng(460, 430, 7, true).toString('base64');
+  // BENCH_IMAGE=small: a 4 KB PNG; default: ~600 KB of noisy pixels, like a phone photo (~800 KB of base64).
+  const image = (process.env.BENCH_IMAGE === 'small' ? makePng(600, 330, 7) : makePng(460, 430, 7, true)).toString('base64');
   // The client's own JSON encoding is kept out of the measurement: the body is built by concatenation.
   const prefix = `{"task_id":"receipt_fields_v1","mime_type":"image/png","image_base64":"${image}","request_id":"bench-`;
   const send = (i: number) =>
