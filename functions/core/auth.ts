@@ -1,5 +1,5 @@
 // API keys: generation, peppered HMAC hashing, roles and scopes (seed 000 §9, DESIGN.md §4).
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ForbiddenError, ValidationError } from './errors.ts';
 
 export const SCOPES = ['extract:run', 'debug:run', 'debug:read_raw', 'admin'] as const;
@@ -73,6 +73,21 @@ export function generateApiKey(): string {
 /** HMAC-SHA256(pepper, key) as hex — the only form in which keys are stored. */
 export function hashApiKey(pepper: string, apiKey: string): string {
   return createHmac('sha256', pepper).update(apiKey, 'utf8').digest('hex');
+}
+
+/**
+ * The value of the API Gateway API key that meters one of our keys under per-key quotas
+ * (docs/deploy.md "Per-key quotas"): sha256hex("ocrlty-usage:" + stage + ":" + key_id). The authorizer
+ * returns it as `usageIdentifierKey`; `ocrlty keys create` creates the API Gateway key with it. It is
+ * derived from public facts, so it is an identifier, not a credential: clients cannot present it.
+ */
+export function usageKeyValue(stage: string, keyId: string): string {
+  return createHash('sha256').update(`ocrlty-usage:${stage}:${keyId}`, 'utf8').digest('hex');
+}
+
+/** The name of that API Gateway key: `ocrlty-<stage>-<key_id>`. */
+export function usageKeyName(stage: string, keyId: string): string {
+  return `ocrlty-${stage}-${keyId}`;
 }
 
 /** Constant-time comparison of two hex hashes. */

@@ -12,6 +12,19 @@ export interface KeyStore {
   list(): Promise<ApiKeyRecord[]>;
   /** Marks the key revoked; NotFoundError when it does not exist. */
   revoke(keyId: string, revokedAt: string): Promise<ApiKeyRecord>;
+  /** Removes the record (undoing a create whose usage-plan registration failed); no error when absent. */
+  delete(keyId: string): Promise<void>;
+}
+
+/**
+ * Per-key quotas (docs/deploy.md "Per-key quotas"): the API Gateway API key that meters one of our keys,
+ * in its role's usage plan. Implemented for the CLI only (infra/cli/usage-plans.ts).
+ */
+export interface UsageKeyRegistry {
+  /** Creates the metering key and adds it to the role's plan; undoes its own partial work when it fails. */
+  register(record: ApiKeyRecord): Promise<void>;
+  /** Deletes the metering key; false when there was none. */
+  unregister(keyId: string): Promise<boolean>;
 }
 
 export type ArtifactKind = 'extract' | 'batch' | 'eval';

@@ -2,11 +2,16 @@
 // Local mode runs this same function before every authenticated route, as API Gateway would.
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { appDeps } from '../adapters/container.ts';
+import { usageKeyValue } from '../core/auth.ts';
 import { type AuthenticateDeps, authenticate } from '../core/authenticate.ts';
 import { UnauthorizedError } from '../core/errors.ts';
 import type { Logger } from '../core/ports.ts';
 
-export type AuthorizerDeps = AuthenticateDeps & { logger: Logger };
+export type AuthorizerDeps = AuthenticateDeps & {
+  logger: Logger;
+  /** STAGE: part of the usage key value (functions/core/auth.ts usageKeyValue). */
+  stage: string;
+};
 
 export const makeAuthorizerHandler =
   (getDeps: () => Promise<AuthorizerDeps>) =>
@@ -23,6 +28,9 @@ export const makeAuthorizerHandler =
           Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: wholeApiArn(event.methodArn) }],
         },
         context: { key_id: principal.keyId, role: principal.role, scopes: principal.scopes.join(',') },
+        // Per-key quotas: the value of the API Gateway API key that meters this key in its role's usage
+        // plan. API Gateway reads it only when the API's key source is AUTHORIZER; otherwise it is ignored.
+        usageIdentifierKey: usageKeyValue(deps.stage, principal.keyId),
       };
     } catch (err) {
       if (err instanceof UnauthorizedError) {
@@ -46,6 +54,7 @@ export const authorizerHandler = makeAuthorizerHandler(async () => {
   return {
     keys: deps.keys,
     logger: deps.logger,
+    stage: deps.config.stage,
     settings: { authEnabled: deps.config.authEnabled, apiKeyPepper: deps.config.apiKeyPepper },
   };
 });

@@ -3,21 +3,24 @@
 //   ocrlty keys list [--json]
 //   ocrlty keys revoke --key-id ID [--json]
 // Target: the deployed tables when KEYS_TABLE is set (AWS credentials from the usual chain, pepper from
-// API_KEY_PEPPER or SECRETS_ARN); otherwise the local stack's data folder (LOCAL_DATA_DIR, default .ocrlty/),
+// API_KEY_PEPPER or SECRETS_ARN; with USAGE_PLAN_IDS and STAGE also the per-key quota usage plans, see
+// infra/cli/usage-plans.ts); otherwise the local stack's data folder (LOCAL_DATA_DIR, default .ocrlty/),
 // through the running stack's dynalite if it is up, or an embedded one if it is not.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { makeDynamoClient } from '../../functions/adapters/dynamo/client.ts';
 import { DynamoKeyStore } from '../../functions/adapters/dynamo/key-store.ts';
 import { resolveSecretsIntoEnv } from '../../functions/adapters/secrets.ts';
-import { parseRole, parseScopes } from '../../functions/core/auth.ts';
+import { parseRole, parseScopes, usageKeyName } from '../../functions/core/auth.ts';
 import { AppError } from '../../functions/core/errors.ts';
-import { createKey, describeKey } from '../../functions/core/keys.ts';
+import { createKey, describeKey, revokeKey } from '../../functions/core/keys.ts';
 import type { KeyStore } from '../../functions/core/ports.ts';
 import { TABLES } from '../../functions/tables.ts';
 import { createTables, startDynalite } from '../local/emulators.ts';
 import { type EndpointsFile, REPO_ROOT, localPepper, localTableNames } from '../local/stack.ts';
+import { ApiGatewayUsageKeys, readUsagePlanConfig } from './usage-plans.ts';
 
 const USAGE = `Usage:
   ocrlty keys create --key-id ID --role client|debugger|admin [--scopes CSV|JSON] [--json]
@@ -25,7 +28,9 @@ const USAGE = `Usage:
   ocrlty keys revoke --key-id ID [--json]
 
 Targets the local stack's data (LOCAL_DATA_DIR, default .ocrlty/) unless KEYS_TABLE is set,
-in which case it uses that DynamoDB table with your AWS credentials (see docs/deploy.md).`;
+in which case it uses that DynamoDB table with your AWS credentials (see docs/deploy.md). With
+KEYS_TABLE, USAGE_PLAN_IDS='{"client":"<id>","debugger":"<id>","admin":"<id>"}' and STAGE, create and
+revoke also manage each key's API Gateway usage plan key (docs/deploy.md "Per-key quotas").`;
 
 class UsageError extends Error {}
 
@@ -33,11 +38,15 @@ interface Target {
   keys: KeyStore;
   pepper: string;
   where: string;
+  /** Per-key quotas: only in cloud mode with USAGE_PLAN_IDS set, and only when the command asked for it. */
+  usage?: ApiGatewayUsageKeys;
   close(): Promise<void>;
 }
 
-async function openTarget(env: NodeJS.ProcessEnv): Promise<Target> {
+async function openTarget(env: NodeJS.ProcessEnv, opts: { usagePlans?: boolean } = {}): Promise<Target> {
   if (env.KEYS_TABLE) {
+    // Read before anything is written, so a bad USAGE_PLAN_IDS or missing STAGE changes nothing.
+    const usageConfig = opts.usagePlans ? readUsagePlanConfig(env) : undefined;
     await resolveSecretsIntoEnv(env);
     const pepper = env.API_KEY_PEPPER;
     if (!pepper) throw new Error('API_KEY_PEPPER (or SECRETS_ARN holding it) is required with KEYS_TABLE');
@@ -49,11 +58,21 @@ async function openTarget(env: NodeJS.ProcessEnv): Promise<Target> {
       artifactsTable: '',
       ...(env.DYNAMODB_ENDPOINT_URL ? { endpointUrl: env.DYNAMODB_ENDPOINT_URL } : {}),
     });
+    const apiGateway = usageConfig
+      ? new APIGatewayClient({
+          region,
+          ...(env.AWS_ENDPOINT_URL_API_GATEWAY ? { endpoint: env.AWS_ENDPOINT_URL_API_GATEWAY } : {}),
+        })
+      : undefined;
     return {
       keys: new DynamoKeyStore(db, env.KEYS_TABLE),
       pepper,
       where: `table ${env.KEYS_TABLE}`,
-      close: async () => db.destroy(),
+      ...(apiGateway && usageConfig ? { usage: new ApiGatewayUsageKeys(apiGateway, usageConfig) } : {}),
+      close: async () => {
+        db.destroy();
+        apiGateway?.destroy();
+      },
     };
   }
 
@@ -132,20 +151,27 @@ async function run(argv: string[]): Promise<void> {
     if (!values['key-id'] || !values.role) throw new UsageError('keys create needs --key-id and --role');
     const role = parseRole(values.role);
     const scopes = values.scopes !== undefined ? parseScopes(values.scopes) : undefined;
-    const target = await openTarget(process.env);
+    const target = await openTarget(process.env, { usagePlans: true });
     try {
-      const created = await createKey(target.keys, target.pepper, {
-        keyId: values['key-id'],
-        role,
-        now: new Date(),
-        ...(scopes ? { scopes } : {}),
-      });
+      const created = await createKey(
+        target.keys,
+        target.pepper,
+        { keyId: values['key-id'], role, now: new Date(), ...(scopes ? { scopes } : {}) },
+        target.usage,
+      );
+      const usage = target.usage
+        ? {
+            usage_plan_id: target.usage.config.planIds[role],
+            usage_key_name: usageKeyName(target.usage.config.stage, created.record.keyId),
+          }
+        : undefined;
       if (json) {
-        process.stdout.write(`${JSON.stringify({ ...describeKey(created.record), api_key: created.apiKey })}\n`);
+        process.stdout.write(`${JSON.stringify({ ...describeKey(created.record), ...usage, api_key: created.apiKey })}\n`);
       } else {
         const d = describeKey(created.record);
         process.stdout.write(
           `Created key_id=${String(d.key_id)} role=${String(d.role)} scopes=${created.record.scopes.join(',')} (${target.where})\n` +
+            (usage ? `Metered by usage plan ${usage.usage_plan_id} (API Gateway key ${usage.usage_key_name})\n` : '') +
             `API key (shown only once, store it now):\n${created.apiKey}\n`,
         );
       }
@@ -176,11 +202,22 @@ async function run(argv: string[]): Promise<void> {
   }
 
   if (!values['key-id']) throw new UsageError('keys revoke needs --key-id');
-  const target = await openTarget(process.env);
+  const target = await openTarget(process.env, { usagePlans: true });
   try {
-    const record = await target.keys.revoke(values['key-id'], new Date().toISOString());
-    if (json) process.stdout.write(`${JSON.stringify(describeKey(record))}\n`);
-    else process.stdout.write(`Revoked key_id=${record.keyId} at ${String(record.revokedAt)}\n`);
+    const { record, metered } = await revokeKey(target.keys, values['key-id'], new Date(), target.usage);
+    const usageKey = target.usage ? usageKeyName(target.usage.config.stage, record.keyId) : undefined;
+    if (json) {
+      process.stdout.write(
+        `${JSON.stringify({ ...describeKey(record), ...(usageKey ? { usage_key_deleted: metered } : {}) })}\n`,
+      );
+    } else {
+      process.stdout.write(`Revoked key_id=${record.keyId} at ${String(record.revokedAt)}\n`);
+      if (usageKey) {
+        process.stdout.write(
+          metered ? `Deleted API Gateway key ${usageKey}\n` : `No API Gateway key ${usageKey} to delete (not metered)\n`,
+        );
+      }
+    }
   } finally {
     await target.close();
   }

@@ -268,8 +268,9 @@ export class HttpApi extends Construct {
 
   /**
    * One usage plan per role (ROLE_QUOTAS). API Gateway meters the API key the authorizer names in
-   * `usageIdentifierKey`; `ocrlty keys create` must create that key and add it to its role's plan
-   * (docs/deploy.md "Per-key quotas").
+   * `usageIdentifierKey` (functions/core/auth.ts usageKeyValue); `ocrlty keys create` creates that key and
+   * adds it to its role's plan when USAGE_PLAN_IDS holds these plans' ids (infra/cli/usage-plans.ts,
+   * docs/deploy.md "Per-key quotas").
    */
   private addUsagePlans(): void {
     const stack = Stack.of(this);

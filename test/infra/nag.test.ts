@@ -34,19 +34,17 @@ function allFindings(root: IConstruct): { rule: string; path: string }[] {
 
 /** Acknowledgements recorded with Validations.of(construct).acknowledge(). */
 function acknowledgements(root: IConstruct): { id: string; reason: string; path: string }[] {
-  return root.node
-    .findAll()
-    .flatMap((c) =>
-      c.node.metadata
-        .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-        .flatMap((m) =>
-          Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({
-            id: id.replace(/^[^:]+::/, ''),
-            reason,
-            path: c.node.path,
-          })),
-        ),
-    );
+  return root.node.findAll().flatMap((c) =>
+    c.node.metadata
+      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((m) =>
+        Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({
+          id: id.replace(/^[^:]+::/, ''),
+          reason,
+          path: c.node.path,
+        })),
+      ),
+  );
 }
 
 describe('cdk-nag AwsSolutions', () => {

@@ -8,11 +8,15 @@ import {
   hashesEqual,
   parseScopes,
   requireScope,
+  usageKeyName,
+  usageKeyValue,
 } from '../../functions/core/auth.ts';
 import { ANONYMOUS_ADMIN, authenticate } from '../../functions/core/authenticate.ts';
 import { ForbiddenError, UnauthorizedError, ValidationError } from '../../functions/core/errors.ts';
-import { createKey } from '../../functions/core/keys.ts';
-import { MemoryKeyStore } from './fakes.ts';
+import { createKey, revokeKey } from '../../functions/core/keys.ts';
+import type { UsageKeyRegistry } from '../../functions/core/ports.ts';
+import { makeAuthorizerHandler } from '../../functions/handlers/authorizer.ts';
+import { MemoryKeyStore, quietLogger } from './fakes.ts';
 
 const PEPPER = 'unit-test-pepper-0123456789';
 
@@ -113,5 +117,89 @@ describe('authenticate', () => {
     const { keys } = await prepare();
     const principal = await authenticate({ keys, settings: { authEnabled: false, apiKeyPepper: '' } }, {});
     expect(principal).toBe(ANONYMOUS_ADMIN);
+  });
+});
+
+describe('per-key quotas', () => {
+  test('usageKeyValue is sha256hex("ocrlty-usage:" + stage + ":" + key_id), distinct per stage and key', () => {
+    // echo -n 'ocrlty-usage:dev:acme' | sha256sum
+    expect(usageKeyValue('dev', 'acme')).toBe('5f300c5e0754ea009115f4004c4ec06b0a02ef7e6b5ba1ad3422f957e8241e90');
+    expect(usageKeyValue('prod', 'acme')).not.toBe(usageKeyValue('dev', 'acme'));
+    expect(usageKeyValue('dev', 'acme2')).not.toBe(usageKeyValue('dev', 'acme'));
+    expect(usageKeyName('dev', 'acme')).toBe('ocrlty-dev-acme');
+  });
+
+  test('the authorizer result names the usage key of the caller in usageIdentifierKey', async () => {
+    const keys = new MemoryKeyStore();
+    const { apiKey } = await createKey(keys, PEPPER, { keyId: 'acme', role: 'client', now: new Date() });
+    const handler = makeAuthorizerHandler(async () => ({
+      keys,
+      logger: quietLogger,
+      stage: 'dev',
+      settings: { authEnabled: true, apiKeyPepper: PEPPER },
+    }));
+    const result = await handler({
+      type: 'REQUEST',
+      methodArn: 'arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/dev/POST/v1/extract',
+      headers: { Authorization: `Bearer ${apiKey}` },
+    } as unknown as Parameters<typeof handler>[0]);
+    expect(result).toMatchObject({
+      principalId: 'acme',
+      usageIdentifierKey: '5f300c5e0754ea009115f4004c4ec06b0a02ef7e6b5ba1ad3422f957e8241e90',
+      context: { key_id: 'acme', role: 'client' },
+    });
+    expect(result.policyDocument.Statement[0]).toMatchObject({
+      Resource: 'arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/dev/*',
+    });
+  });
+
+  const registry = (fail?: 'register' | 'unregister') => {
+    const calls: string[] = [];
+    const usage: UsageKeyRegistry = {
+      async register(record) {
+        calls.push(`register ${record.keyId} ${record.role}`);
+        if (fail === 'register') throw new Error('AccessDenied');
+      },
+      async unregister(keyId) {
+        calls.push(`unregister ${keyId}`);
+        if (fail === 'unregister') throw new Error('TooManyRequests');
+        return true;
+      },
+    };
+    return { usage, calls };
+  };
+
+  test('createKey stores the key, then registers it; a failed registration removes the record again', async () => {
+    const keys = new MemoryKeyStore();
+    const ok = registry();
+    await createKey(keys, PEPPER, { keyId: 'acme', role: 'client', now: new Date() }, ok.usage);
+    expect(ok.calls).toEqual(['register acme client']);
+    expect(keys.records.has('acme')).toBe(true);
+
+    const failing = registry('register');
+    await expect(createKey(keys, PEPPER, { keyId: 'beta', role: 'debugger', now: new Date() }, failing.usage)).rejects.toThrow(
+      /usage plan registration failed, key_id "beta" was not created \(rolled back\): AccessDenied/,
+    );
+    expect(keys.records.has('beta')).toBe(false);
+
+    // A duplicate key_id is refused before API Gateway is called.
+    const dup = registry();
+    await expect(createKey(keys, PEPPER, { keyId: 'acme', role: 'client', now: new Date() }, dup.usage)).rejects.toThrow(
+      'exists',
+    );
+    expect(dup.calls).toEqual([]);
+  });
+
+  test('revokeKey revokes first, then deletes the usage key; a failure leaves the key revoked', async () => {
+    const keys = new MemoryKeyStore();
+    await createKey(keys, PEPPER, { keyId: 'acme', role: 'client', now: new Date() });
+    const failing = registry('unregister');
+    await expect(revokeKey(keys, 'acme', new Date(), failing.usage)).rejects.toThrow(
+      /is revoked, but deleting its usage plan key failed/,
+    );
+    expect(keys.records.get('acme')?.revokedAt).toBeDefined();
+    const ok = registry();
+    expect(await revokeKey(keys, 'acme', new Date(), ok.usage)).toMatchObject({ metered: true, record: { keyId: 'acme' } });
+    expect(await revokeKey(keys, 'acme', new Date())).not.toHaveProperty('metered');
   });
 });

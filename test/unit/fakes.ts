@@ -36,6 +36,9 @@ export class MemoryKeyStore implements KeyStore {
     r.revokedAt ??= at;
     return r;
   }
+  async delete(keyId: string) {
+    this.records.delete(keyId);
+  }
 }
 
 export class MemoryArtifactIndex implements ArtifactIndex {

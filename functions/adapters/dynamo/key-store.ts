@@ -1,5 +1,6 @@
 // KeyStore on DynamoDB: one item per key (pk = key#<key_id>), found by hash through the by_hash index.
 import {
+  DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -86,6 +87,10 @@ export class DynamoKeyStore implements KeyStore {
       if (isConditionalCheckFailed(err)) throw new NotFoundError(`key_id "${keyId}" does not exist`);
       throw err;
     }
+  }
+
+  async delete(keyId: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: `key#${keyId}` } }));
   }
 }
 
