@@ -3,7 +3,8 @@
 // redirects are not followed (a redirect could point inside the network).
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
-import { PayloadTooLargeError, ValidationError } from '../core/errors.ts';
+import { ValidationError } from '../core/errors.ts';
+import { imageTooLarge } from '../core/image.ts';
 import type { ImageFetcher } from '../core/extract-request.ts';
 
 const blocked = new BlockList();
@@ -70,14 +71,12 @@ export const httpImageFetcher: ImageFetcher = {
     }
     if (res.status !== 200) throw new ValidationError(`image_url answered HTTP ${res.status}`, { host, status: res.status });
     const declared = Number(res.headers.get('content-length') ?? '0');
-    if (declared > maxBytes)
-      throw new PayloadTooLargeError(`Image is larger than ${maxBytes} bytes`, { max_image_bytes: maxBytes });
+    if (declared > maxBytes) throw imageTooLarge(maxBytes);
     const chunks: Buffer[] = [];
     let total = 0;
     for await (const chunk of res.body ?? []) {
       total += chunk.length;
-      if (total > maxBytes)
-        throw new PayloadTooLargeError(`Image is larger than ${maxBytes} bytes`, { max_image_bytes: maxBytes });
+      if (total > maxBytes) throw imageTooLarge(maxBytes);
       chunks.push(Buffer.from(chunk));
     }
     const contentType = res.headers.get('content-type') ?? undefined;

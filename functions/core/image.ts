@@ -21,6 +21,14 @@ export interface InspectedImage {
   sha256: string;
 }
 
+/** The 413 for an image over MAX_IMAGE_BYTES (base64, fetched URL or decoded bytes alike). */
+export function imageTooLarge(maxImageBytes: number, imageBytes?: number): PayloadTooLargeError {
+  return new PayloadTooLargeError(`Image is larger than ${maxImageBytes} bytes`, {
+    max_image_bytes: maxImageBytes,
+    ...(imageBytes !== undefined ? { image_bytes: imageBytes } : {}),
+  });
+}
+
 const DATA_URI = /^data:([\w.+-]+\/[\w.+-]+)?(;[\w-]+=[\w.-]+)*;base64,/i;
 
 /**
@@ -38,7 +46,7 @@ export function decodeBase64Image(input: string, maxImageBytes: number): { bytes
   text = text.replace(/\s+/g, '');
   // Reject before decoding: base64 of N bytes is ceil(N/3)*4 characters.
   if (Math.floor((text.length * 3) / 4) - 2 > maxImageBytes) {
-    throw new PayloadTooLargeError(`Image is larger than ${maxImageBytes} bytes`, { max_image_bytes: maxImageBytes });
+    throw imageTooLarge(maxImageBytes);
   }
   if (text.length === 0 || text.length % 4 === 1) throw new ValidationError('image_base64 is not valid base64');
   const bytes = Buffer.from(text, 'base64');
@@ -49,10 +57,7 @@ export function decodeBase64Image(input: string, maxImageBytes: number): { bytes
     throw new ValidationError('image_base64 is not valid base64');
   }
   if (bytes.length > maxImageBytes) {
-    throw new PayloadTooLargeError(`Image is larger than ${maxImageBytes} bytes`, {
-      max_image_bytes: maxImageBytes,
-      image_bytes: bytes.length,
-    });
+    throw imageTooLarge(maxImageBytes, bytes.length);
   }
   return dataUriMime ? { bytes, dataUriMime } : { bytes };
 }
@@ -91,10 +96,7 @@ export function isAcceptedMimeType(mime: string): mime is ImageMimeType {
  */
 export function inspectImage(bytes: Buffer, declaredMime: string | undefined, limits: ImageLimits): InspectedImage {
   if (bytes.length > limits.maxImageBytes) {
-    throw new PayloadTooLargeError(`Image is larger than ${limits.maxImageBytes} bytes`, {
-      max_image_bytes: limits.maxImageBytes,
-      image_bytes: bytes.length,
-    });
+    throw imageTooLarge(limits.maxImageBytes, bytes.length);
   }
   const declared = declaredMime ? normaliseMimeType(declaredMime) : undefined;
   if (declared !== undefined && !isAcceptedMimeType(declared)) {

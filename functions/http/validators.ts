@@ -2,18 +2,11 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import extractRequestSchema from '../../schemas/api/extract-request.schema.json' with { type: 'json' };
 import { ValidationError } from '../core/errors.ts';
+import type { ExtractRequest } from '../core/extract-request.ts';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 
-export interface ExtractRequestBody {
-  task_id: string;
-  image_base64?: string;
-  image_url?: string;
-  mime_type?: string;
-  request_id?: string;
-}
-
-export const validateExtractRequest = ajv.compile<ExtractRequestBody>(extractRequestSchema);
+export const validateExtractRequest = ajv.compile<ExtractRequest>(extractRequestSchema);
 
 /** Narrows `body` to T or throws a 400 listing every problem. */
 export function parseBody<T>(validate: ValidateFunction<T>, body: unknown): T {

@@ -16,22 +16,17 @@ import { BackendUnavailableError } from '../../functions/core/errors.ts';
 import { type JobRecord, emptyProgress } from '../../functions/core/job-model.ts';
 import { ModelCallError } from '../../functions/core/ports.ts';
 import { GIF, makePng } from '../support/images.ts';
-import { MemoryArtifactIndex, MemoryArtifactStore, ScriptedModel, fixedClock, quietLogger } from './fakes.ts';
+import {
+  MemoryArtifactIndex,
+  MemoryArtifactStore,
+  ScriptedModel,
+  fixedClock,
+  quietLogger,
+  VALID_RECEIPT_ANSWER,
+} from './fakes.ts';
 import { MemoryJobStore, MemoryRunItemStore, RecordingWorkflow } from './job-fakes.ts';
 
-const VALID = JSON.stringify({
-  merchant_name: 'Shop',
-  merchant_address: null,
-  date: '2025-01-31',
-  time: null,
-  currency: 'USD',
-  subtotal: 10,
-  tax: 1,
-  tip: null,
-  total: 11,
-  payment_method: null,
-  line_items: [],
-});
+const VALID = VALID_RECEIPT_ANSWER;
 const down = () => new ModelCallError('unavailable', 'connection refused');
 
 function prepare(

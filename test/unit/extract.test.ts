@@ -5,23 +5,18 @@ import { type ExtractDeps, extractDocument } from '../../functions/core/extract.
 import { inspectImage } from '../../functions/core/image.ts';
 import { ModelCallError } from '../../functions/core/ports.ts';
 import { makePng } from '../support/images.ts';
-import { MemoryArtifactIndex, MemoryArtifactStore, ScriptedModel, fixedClock, quietLogger } from './fakes.ts';
+import {
+  MemoryArtifactIndex,
+  MemoryArtifactStore,
+  ScriptedModel,
+  fixedClock,
+  quietLogger,
+  VALID_RECEIPT_ANSWER,
+} from './fakes.ts';
 
 const tasks = loadTaskCatalog();
 const receipt = tasks.get('receipt_fields_v1');
-const VALID = JSON.stringify({
-  merchant_name: 'Shop',
-  merchant_address: null,
-  date: '2025-01-31',
-  time: null,
-  currency: 'USD',
-  subtotal: 10,
-  tax: 1,
-  tip: null,
-  total: 11,
-  payment_method: null,
-  line_items: [],
-});
+const VALID = VALID_RECEIPT_ANSWER;
 
 function prepare(steps: Array<string | Error>, settings: Partial<ExtractDeps['settings']> = {}) {
   const deps = {

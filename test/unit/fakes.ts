@@ -110,3 +110,18 @@ export const fixedClock = (iso = '2026-11-23T10:00:00.000Z'): Clock & { slept: n
 };
 
 export const quietLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** A model answer valid against receipt_fields_v1. */
+export const VALID_RECEIPT_ANSWER = JSON.stringify({
+  merchant_name: 'Shop',
+  merchant_address: null,
+  date: '2025-01-31',
+  time: null,
+  currency: 'USD',
+  subtotal: 10,
+  tax: 1,
+  tip: null,
+  total: 11,
+  payment_method: null,
+  line_items: [],
+});
