@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appDeps } from '../functions/adapters/container.ts';
-import { createKey } from '../functions/core/keys.ts';
+import { createKey } from '../functions/core/auth/manage-keys.ts';
 import { startLocalStack } from '../infra/local/stack.ts';
 import { makePng } from '../test/support/images.ts';
 import { startFakeVllmThread } from './fake-vllm-thread.ts';

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appDeps } from '../functions/adapters/container.ts';
-import { createKey } from '../functions/core/keys.ts';
+import { createKey } from '../functions/core/auth/manage-keys.ts';
 import { startLocalStack } from '../infra/local/stack.ts';
 import { startFakeVllm } from '../test/support/fake-vllm.ts';
 import { makePng } from '../test/support/images.ts';

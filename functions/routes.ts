@@ -1,6 +1,6 @@
 // The route table: plain data read by local mode (infra/local) and by the CDK app (infra/). One entry
 // per API method; `handler` + `export` name the Lambda entry point, `needs` drives env vars and IAM grants.
-import type { Scope } from './core/auth.ts';
+import type { Scope } from './core/auth/api-keys.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE';
 

@@ -17,12 +17,12 @@ import type {
   RunItemStore,
   WorkflowStarter,
 } from '../core/ports.ts';
-import type { ExtractDeps } from '../core/extract.ts';
-import type { BatchEvaluator } from '../core/batch.ts';
-import type { BatchDeps } from '../core/batch-workflow.ts';
-import { evaluateBatch } from '../core/eval.ts';
-import type { JobDeps } from '../core/jobs.ts';
-import type { TaskCatalog } from '../core/task-catalog.ts';
+import type { ExtractDeps } from '../core/extract/extract-document.ts';
+import type { BatchEvaluator } from '../core/batch/batch-artifact.ts';
+import type { BatchDeps } from '../core/batch/extract-item.ts';
+import { evaluateBatch } from '../core/eval/evaluate.ts';
+import type { JobDeps } from '../core/batch/job-deps.ts';
+import type { TaskCatalog } from '../core/extract/task-catalog.ts';
 import { DynamoArtifactIndex } from './dynamo/artifact-index.ts';
 import { makeDynamoClient } from './dynamo/client.ts';
 import { DynamoJobStore } from './dynamo/job-store.ts';

@@ -4,8 +4,8 @@
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import { ValidationError } from '../core/errors.ts';
-import { imageTooLarge } from '../core/image.ts';
-import type { ImageFetcher } from '../core/extract-request.ts';
+import { imageTooLarge } from '../core/images/image.ts';
+import type { ImageFetcher } from '../core/extract/extract-request.ts';
 
 const blocked = new BlockList();
 for (const [net, bits] of [

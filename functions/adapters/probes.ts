@@ -1,7 +1,7 @@
 // Readiness probes of the real dependencies: each table, the bucket, and the model backend.
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../config.ts';
-import type { Probe } from '../core/readiness.ts';
+import type { Probe } from '../core/system/readiness.ts';
 import type { AppDeps } from './container.ts';
 
 export function readinessProbes(deps: AppDeps): Record<string, Probe> {

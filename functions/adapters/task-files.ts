@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TaskCatalog } from '../core/task-catalog.ts';
+import { TaskCatalog } from '../core/extract/task-catalog.ts';
 
 const SCHEMA_SUFFIX = '.schema.json';
 

@@ -1,8 +1,9 @@
 // Ports: what the core needs from the outside world. Adapters in functions/adapters implement them;
 // unit tests use in-memory fakes. Nothing here knows about Lambda, DynamoDB or S3.
-import type { ApiKeyRecord } from './auth.ts';
-import type { TaskDefinition } from './task-catalog.ts';
-import type { JobError, JobProgress, JobRecord, JobStatus, RunItem, RunItemResult, RunItemStatus } from './job-model.ts';
+import type { ApiKeyRecord } from './auth/api-keys.ts';
+import type { JobError, JobProgress, JobRecord, JobStatus, RunItem, RunItemResult, RunItemStatus } from './batch/job-model.ts';
+import type { ModelFailureKind } from './extract/model-failure.ts';
+import type { TaskDefinition } from './extract/task-catalog.ts';
 
 export interface KeyStore {
   /** Stores a new key; ConflictError when the key_id already exists. */
@@ -127,9 +128,6 @@ export interface ModelAnswer {
   model: string;
   usage?: TokenUsage;
 }
-
-/** Why a model call failed; `retryable` drives the core's backoff and the ASL Retry. */
-export type ModelFailureKind = 'unavailable' | 'throttled' | 'timeout' | 'rejected';
 
 export class ModelCallError extends Error {
   constructor(

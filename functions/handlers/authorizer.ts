@@ -2,14 +2,14 @@
 // Local mode runs this same function before every authenticated route, as API Gateway would.
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { appDeps } from '../adapters/container.ts';
-import { usageKeyValue } from '../core/auth.ts';
-import { type AuthenticateDeps, authenticate } from '../core/authenticate.ts';
+import { usageKeyValue } from '../core/auth/api-keys.ts';
+import { type AuthenticateDeps, authenticate } from '../core/auth/authenticate.ts';
 import { UnauthorizedError } from '../core/errors.ts';
 import type { Logger } from '../core/ports.ts';
 
 export type AuthorizerDeps = AuthenticateDeps & {
   logger: Logger;
-  /** STAGE: part of the usage key value (functions/core/auth.ts usageKeyValue). */
+  /** STAGE: part of the usage key value (functions/core/auth/api-keys.ts usageKeyValue). */
   stage: string;
 };
 

@@ -2,9 +2,9 @@
 import { Ajv } from 'ajv';
 import batchDirSchema from '../../schemas/api/batch-dir-request.schema.json' with { type: 'json' };
 import batchRerunSchema from '../../schemas/api/batch-rerun-request.schema.json' with { type: 'json' };
-import type { DirBatchRequest, RerunBatchRequest } from '../core/batch-create.ts';
+import type { DirBatchRequest, RerunBatchRequest } from '../core/batch/batch-create.ts';
 import { ValidationError } from '../core/errors.ts';
-import { JOB_STATUSES, type JobStatus } from '../core/job-model.ts';
+import { JOB_STATUSES, type JobStatus } from '../core/batch/job-model.ts';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 

@@ -5,7 +5,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { Config } from '../config.ts';
 import { isValidId } from '../core/artifact-keys.ts';
-import { type Principal, ROLES, type Role, SCOPES, type Scope, requireScope } from '../core/auth.ts';
+import { type Principal, ROLES, type Role, SCOPES, type Scope, requireScope } from '../core/auth/api-keys.ts';
 import {
   AppError,
   InternalError,

@@ -2,7 +2,7 @@
 import { Ajv } from 'ajv';
 import runEvalSchema from '../../schemas/api/run-eval-request.schema.json' with { type: 'json' };
 import { ValidationError } from '../core/errors.ts';
-import type { RunItemStatus } from '../core/job-model.ts';
+import type { RunItemStatus } from '../core/batch/job-model.ts';
 import type { ArtifactKind } from '../core/ports.ts';
 
 const ajv = new Ajv({ allErrors: true, strict: false });

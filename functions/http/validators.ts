@@ -2,7 +2,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import extractRequestSchema from '../../schemas/api/extract-request.schema.json' with { type: 'json' };
 import { ValidationError } from '../core/errors.ts';
-import type { ExtractRequest } from '../core/extract-request.ts';
+import type { ExtractRequest } from '../core/extract/extract-request.ts';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 

@@ -9,7 +9,7 @@ import {
   DeleteApiKeyCommand,
   GetApiKeysCommand,
 } from '@aws-sdk/client-api-gateway';
-import { type ApiKeyRecord, ROLES, type Role, usageKeyName, usageKeyValue } from '../../functions/core/auth.ts';
+import { type ApiKeyRecord, ROLES, type Role, usageKeyName, usageKeyValue } from '../../functions/core/auth/api-keys.ts';
 import type { UsageKeyRegistry } from '../../functions/core/ports.ts';
 
 export interface UsagePlanConfig {

@@ -24,7 +24,7 @@ import {
 } from 'aws-cdk-lib/aws-apigateway';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { Role } from '../../functions/core/auth.ts';
+import type { Role } from '../../functions/core/auth/api-keys.ts';
 import type { RouteDefinition } from '../../functions/routes.ts';
 import type { Settings } from '../settings.ts';
 import type { ServiceFunction } from './service-function.ts';
@@ -268,7 +268,7 @@ export class HttpApi extends Construct {
 
   /**
    * One usage plan per role (ROLE_QUOTAS). API Gateway meters the API key the authorizer names in
-   * `usageIdentifierKey` (functions/core/auth.ts usageKeyValue); `ocrlty keys create` creates that key and
+   * `usageIdentifierKey` (functions/core/auth/api-keys.ts usageKeyValue); `ocrlty keys create` creates that key and
    * adds it to its role's plan when USAGE_PLAN_IDS holds these plans' ids (infra/cli/usage-plans.ts,
    * docs/deploy.md "Per-key quotas").
    */

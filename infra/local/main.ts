@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { appDeps } from '../../functions/adapters/container.ts';
 import { loadConfig } from '../../functions/config.ts';
-import { createKey } from '../../functions/core/keys.ts';
+import { createKey } from '../../functions/core/auth/manage-keys.ts';
 import { REPO_ROOT, startLocalStack } from './stack.ts';
 
 async function main(): Promise<void> {

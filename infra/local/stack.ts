@@ -5,8 +5,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { appDeps, jobDepsOf, useLocalWorkflow } from '../../functions/adapters/container.ts';
-import { finalizeRun } from '../../functions/core/batch-workflow.ts';
-import { recoverJobsAfterRestart } from '../../functions/core/jobs.ts';
+import { finalizeRun } from '../../functions/core/batch/finalize-run.ts';
+import { recoverJobsAfterRestart } from '../../functions/core/batch/jobs.ts';
 import { TABLES } from '../../functions/tables.ts';
 import { createTables, startDynalite, startS3rver, type Emulator } from './emulators.ts';
 import { type Gateway, startGateway } from './gateway.ts';

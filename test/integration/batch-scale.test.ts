@@ -8,9 +8,9 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { jobDepsOf } from '../../functions/adapters/container.ts';
 import { loadDefinition, localFunctionArn, localTaskHandlers } from '../../infra/local/local-workflow.ts';
-import { createRerunBatch } from '../../functions/core/batch-create.ts';
+import { createRerunBatch } from '../../functions/core/batch/batch-create.ts';
 import { batchRel, dayOf } from '../../functions/core/artifact-keys.ts';
-import { itemRequestId, type RunItem } from '../../functions/core/job-model.ts';
+import { itemRequestId, type RunItem } from '../../functions/core/batch/job-model.ts';
 import { type TestStack, startTestStack } from '../support/local-stack.ts';
 
 const ITEMS = 10_000;

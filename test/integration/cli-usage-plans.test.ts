@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { usageKeyValue } from '../../functions/core/auth.ts';
+import { usageKeyValue } from '../../functions/core/auth/api-keys.ts';
 import { TABLES } from '../../functions/tables.ts';
 import { type Emulator, createTables, startDynalite } from '../../infra/local/emulators.ts';
 import { localTableNames } from '../../infra/local/stack.ts';

@@ -3,7 +3,7 @@
 // known outputs (the mock model is deterministic per image bytes).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { MockModelClient } from '../../functions/adapters/model/mock.ts';
-import type { TaskDefinition } from '../../functions/core/task-catalog.ts';
+import type { TaskDefinition } from '../../functions/core/extract/task-catalog.ts';
 import { makePng } from '../support/images.ts';
 import { putDataFiles } from '../support/batch.ts';
 import { type TestStack, startTestStack } from '../support/local-stack.ts';

@@ -1,7 +1,7 @@
 // With DEBUG_MODE=0 the debug and eval routes do not exist for anyone: every key gets the same 404 a missing
 // route gets (no key still 401, as API Gateway's authorizer answers first); the other read routes still work.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { BatchArtifact } from '../../functions/core/batch.ts';
+import type { BatchArtifact } from '../../functions/core/batch/batch-artifact.ts';
 import { makePng } from '../support/images.ts';
 import { putDataFiles } from '../support/batch.ts';
 import { type TestStack, startTestStack } from '../support/local-stack.ts';

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AppDeps, appDeps } from '../../functions/adapters/container.ts';
-import type { Role, Scope } from '../../functions/core/auth.ts';
-import { createKey } from '../../functions/core/keys.ts';
+import type { Role, Scope } from '../../functions/core/auth/api-keys.ts';
+import { createKey } from '../../functions/core/auth/manage-keys.ts';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
 
 export interface CallOptions {

@@ -10,10 +10,10 @@ import {
   requireScope,
   usageKeyName,
   usageKeyValue,
-} from '../../functions/core/auth.ts';
-import { ANONYMOUS_ADMIN, authenticate } from '../../functions/core/authenticate.ts';
+} from '../../functions/core/auth/api-keys.ts';
+import { ANONYMOUS_ADMIN, authenticate } from '../../functions/core/auth/authenticate.ts';
 import { ForbiddenError, UnauthorizedError, ValidationError } from '../../functions/core/errors.ts';
-import { createKey, revokeKey } from '../../functions/core/keys.ts';
+import { createKey, revokeKey } from '../../functions/core/auth/manage-keys.ts';
 import type { UsageKeyRegistry } from '../../functions/core/ports.ts';
 import { makeAuthorizerHandler } from '../../functions/handlers/authorizer.ts';
 import { MemoryKeyStore, quietLogger } from './fakes.ts';

@@ -1,7 +1,7 @@
 // Inputs of a batch: paths under the data root that cannot escape it, glob/ext selection, and the
 // multipart parser (order, limits, the CVE-2022-24434 header).
 import { describe, expect, test } from 'vitest';
-import { globToRegExp, normaliseExts, safeRelativePath, selectsImage } from '../../functions/core/data-root.ts';
+import { globToRegExp, normaliseExts, safeRelativePath, selectsImage } from '../../functions/core/batch/data-root.ts';
 import { parseMultipart } from '../../functions/http/multipart.ts';
 import { multipart } from '../support/batch.ts';
 

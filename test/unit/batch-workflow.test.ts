@@ -3,17 +3,12 @@
 // accounts for every item.
 import { describe, expect, test } from 'vitest';
 import { loadTaskCatalog } from '../../functions/adapters/task-files.ts';
-import {
-  type BatchDeps,
-  codeOfWorkflowError,
-  extractItem,
-  finalizeRun,
-  messageOfCause,
-  prepareBatch,
-  recordItemFailure,
-} from '../../functions/core/batch-workflow.ts';
+import { type BatchDeps, extractItem, recordItemFailure } from '../../functions/core/batch/extract-item.ts';
+import { codeOfWorkflowError, messageOfCause } from '../../functions/core/batch/workflow-common.ts';
+import { finalizeRun } from '../../functions/core/batch/finalize-run.ts';
+import { prepareBatch } from '../../functions/core/batch/prepare-batch.ts';
 import { BackendUnavailableError } from '../../functions/core/errors.ts';
-import { type JobRecord, emptyProgress } from '../../functions/core/job-model.ts';
+import { type JobRecord, emptyProgress } from '../../functions/core/batch/job-model.ts';
 import { ModelCallError } from '../../functions/core/ports.ts';
 import { GIF, makePng } from '../support/images.ts';
 import {

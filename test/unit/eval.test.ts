@@ -1,19 +1,16 @@
 // Evaluation against ground truth: normalisation rules, matching, metrics, and the eval artifact it writes.
 import { describe, expect, test } from 'vitest';
-import type { BatchArtifact } from '../../functions/core/batch.ts';
+import type { BatchArtifact } from '../../functions/core/batch/batch-artifact.ts';
+import { type EvalDeps, evaluateBatch } from '../../functions/core/eval/evaluate.ts';
+import { basenameOf, compareRun, parseGroundTruth } from '../../functions/core/eval/compare-run.ts';
 import {
-  type EvalDeps,
-  basenameOf,
-  compareRun,
-  evaluateBatch,
   fieldKind,
   normaliseCurrency,
   normaliseDate,
   normaliseText,
   parseAmount,
-  parseGroundTruth,
   valuesMatch,
-} from '../../functions/core/eval.ts';
+} from '../../functions/core/eval/normalise.ts';
 import { MemoryArtifactIndex, MemoryArtifactStore, fixedClock, quietLogger } from './fakes.ts';
 
 describe('parseAmount', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { loadTaskCatalog } from '../../functions/adapters/task-files.ts';
 import { ConflictError } from '../../functions/core/errors.ts';
-import { type ExtractDeps, extractDocument } from '../../functions/core/extract.ts';
-import { inspectImage } from '../../functions/core/image.ts';
+import { type ExtractDeps, extractDocument } from '../../functions/core/extract/extract-document.ts';
+import { inspectImage } from '../../functions/core/images/image.ts';
 import { ModelCallError } from '../../functions/core/ports.ts';
 import { makePng } from '../support/images.ts';
 import {

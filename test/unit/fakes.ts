@@ -1,5 +1,5 @@
 // In-memory port fakes for unit tests of the core.
-import type { ApiKeyRecord } from '../../functions/core/auth.ts';
+import type { ApiKeyRecord } from '../../functions/core/auth/api-keys.ts';
 import { ConflictError, NotFoundError } from '../../functions/core/errors.ts';
 import type {
   ArtifactIndex,

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../../functions/core/errors.ts';
-import { decodeBase64Image, inspectImage, sniffImageType } from '../../functions/core/image.ts';
+import { decodeBase64Image, inspectImage, sniffImageType } from '../../functions/core/images/image.ts';
 import { GIF, makeJpeg, makePng, makePngBomb, makeWebp } from '../support/images.ts';
 
 const LIMITS = { maxImageBytes: 1_000_000, maxImagePixels: 10_000_000 };

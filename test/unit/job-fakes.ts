@@ -1,6 +1,13 @@
 // In-memory JobStore, RunItemStore and WorkflowStarter for unit tests of the jobs and batch use cases.
 import { ConflictError } from '../../functions/core/errors.ts';
-import type { JobError, JobRecord, JobStatus, RunItem, RunItemResult, RunItemStatus } from '../../functions/core/job-model.ts';
+import type {
+  JobError,
+  JobRecord,
+  JobStatus,
+  RunItem,
+  RunItemResult,
+  RunItemStatus,
+} from '../../functions/core/batch/job-model.ts';
 import type { JobListQuery, JobPatch, JobStore, RunItemStore, WorkflowStarter } from '../../functions/core/ports.ts';
 
 const clone = <T>(v: T): T => structuredClone(v);

@@ -2,18 +2,18 @@
 // starting a job (and failing it when the workflow cannot start), and recovery after a restart.
 import { describe, expect, test } from 'vitest';
 import { loadTaskCatalog } from '../../functions/adapters/task-files.ts';
-import type { Principal } from '../../functions/core/auth.ts';
-import { createRerunBatch, createUploadBatch } from '../../functions/core/batch-create.ts';
-import { type JobRecord, emptyProgress } from '../../functions/core/job-model.ts';
+import type { Principal } from '../../functions/core/auth/api-keys.ts';
+import { createRerunBatch, createUploadBatch } from '../../functions/core/batch/batch-create.ts';
+import { type JobRecord, emptyProgress } from '../../functions/core/batch/job-model.ts';
+import { type JobDeps } from '../../functions/core/batch/job-deps.ts';
 import {
-  type JobDeps,
   cancelJob,
   executionNameOf,
   getOwnedJob,
   listJobs,
   recoverJobsAfterRestart,
   waitForJob,
-} from '../../functions/core/jobs.ts';
+} from '../../functions/core/batch/jobs.ts';
 import { makePng } from '../support/images.ts';
 import { MemoryArtifactIndex, MemoryArtifactStore, fixedClock, quietLogger } from './fakes.ts';
 import { MemoryJobStore, MemoryRunItemStore, RecordingWorkflow } from './job-fakes.ts';

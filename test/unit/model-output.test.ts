@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { parseModelJson } from '../../functions/core/model-output.ts';
+import { parseModelJson } from '../../functions/core/extract/model-output.ts';
 
 describe('parseModelJson', () => {
   test('parses a bare JSON object', () => {

@@ -3,10 +3,10 @@
 import { describe, expect, test } from 'vitest';
 import { TarGzPacker } from '../../functions/adapters/archive/tar-gz.ts';
 import { ConfigError, loadConfig } from '../../functions/config.ts';
-import { fitForResponse, responseBytes } from '../../functions/core/artifact-read.ts';
+import { fitForResponse, responseBytes } from '../../functions/core/runs/artifact-read.ts';
 import { parseArtifactRel } from '../../functions/core/artifact-keys.ts';
-import type { Principal } from '../../functions/core/auth.ts';
-import { type DebugDeps, exportDebugBackup } from '../../functions/core/debug-artifacts.ts';
+import type { Principal } from '../../functions/core/auth/api-keys.ts';
+import { type DebugDeps, exportDebugBackup } from '../../functions/core/debug/debug-artifacts.ts';
 import type {
   ArtifactIndexEntry,
   ArtifactKind,

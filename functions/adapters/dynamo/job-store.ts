@@ -9,7 +9,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, ValidationError } from '../../core/errors.ts';
-import type { JobRecord, JobStage, JobStatus } from '../../core/job-model.ts';
+import type { JobRecord, JobStage, JobStatus } from '../../core/batch/job-model.ts';
 import type { JobListQuery, JobPatch, JobStore } from '../../core/ports.ts';
 import { isConditionalCheckFailed } from './client.ts';
 

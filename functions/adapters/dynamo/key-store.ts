@@ -8,7 +8,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import type { ApiKeyRecord, Role, Scope } from '../../core/auth.ts';
+import type { ApiKeyRecord, Role, Scope } from '../../core/auth/api-keys.ts';
 import { ConflictError, NotFoundError } from '../../core/errors.ts';
 import type { KeyStore } from '../../core/ports.ts';
 import { isConditionalCheckFailed } from './client.ts';

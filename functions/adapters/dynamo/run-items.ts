@@ -9,7 +9,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '../../core/errors.ts';
-import type { RunItem, RunItemResult, RunItemStatus } from '../../core/job-model.ts';
+import type { RunItem, RunItemResult, RunItemStatus } from '../../core/batch/job-model.ts';
 import type { RunItemStore } from '../../core/ports.ts';
 import { isConditionalCheckFailed } from './client.ts';
 import { decodeCursor, encodeCursor } from './job-store.ts';

@@ -1,6 +1,6 @@
 // GET /v1/extracts/{request_id}, GET /v1/artifacts?ref= — drill-down into one artifact (seed §12 P0 item 3).
 import { appDeps } from '../../adapters/container.ts';
-import { type ReadDeps, getArtifactByRef, getExtractArtifact } from '../../core/artifact-read.ts';
+import { type ReadDeps, getArtifactByRef, getExtractArtifact } from '../../core/runs/artifact-read.ts';
 import { type HttpDeps, httpHandler, ok } from '../../http/chain.ts';
 import { readDepsOf } from './read-deps.ts';
 

@@ -2,9 +2,10 @@
 // variant (waits up to SYNC_WAIT_S, then 200 with the run summary or 202) and an async one (202 at once),
 // plus the low-level job-creation routes of seed §8.6.1.
 import { appDeps, jobDepsOf } from '../../adapters/container.ts';
-import { createDirBatch, createRerunBatch, createUploadBatch } from '../../core/batch-create.ts';
-import { isFinal, type JobRecord } from '../../core/job-model.ts';
-import { type JobDeps, acceptedView, finishedView, waitForJob } from '../../core/jobs.ts';
+import { createDirBatch, createRerunBatch, createUploadBatch } from '../../core/batch/batch-create.ts';
+import { isFinal, type JobRecord } from '../../core/batch/job-model.ts';
+import { type JobDeps } from '../../core/batch/job-deps.ts';
+import { acceptedView, finishedView, waitForJob } from '../../core/batch/jobs.ts';
 import { canonicalRerunBody, validateDirBatchRequest, validateRerunBatchRequest } from '../../http/batch-validators.ts';
 import { type HttpDeps, type HttpRequest, type HttpResponse, httpHandler, ok } from '../../http/chain.ts';
 import { parseMultipart } from '../../http/multipart.ts';

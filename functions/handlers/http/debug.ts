@@ -6,7 +6,7 @@ import {
   getDebugArtifact,
   getDebugRaw,
   listDebugArtifacts,
-} from '../../core/debug-artifacts.ts';
+} from '../../core/debug/debug-artifacts.ts';
 import { type HttpDeps, httpHandler, ok } from '../../http/chain.ts';
 import { parseBackupQuery, parseDebugListQuery } from '../../http/read-validators.ts';
 import { debugDepsOf } from './read-deps.ts';

@@ -1,7 +1,7 @@
 // POST /v1/runs/{run_id}/eval, GET /v1/evals/{eval_id} — evaluation against ground truth (debug mode, debug:run).
 import { appDeps } from '../../adapters/container.ts';
-import { type ReadDeps, fitForResponse } from '../../core/artifact-read.ts';
-import { type RunEvalDeps, evaluateExistingRun, getEval } from '../../core/eval.ts';
+import { type ReadDeps, fitForResponse } from '../../core/runs/artifact-read.ts';
+import { type RunEvalDeps, evaluateExistingRun, getEval } from '../../core/eval/evaluate.ts';
 import { type HttpDeps, httpHandler, ok } from '../../http/chain.ts';
 import { validateRunEvalRequest } from '../../http/read-validators.ts';
 import { parseBody } from '../../http/validators.ts';

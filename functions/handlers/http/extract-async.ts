@@ -2,9 +2,10 @@
 // sync response.
 import { appDeps, jobDepsOf } from '../../adapters/container.ts';
 import { httpImageFetcher } from '../../adapters/image-fetcher.ts';
-import { createExtractJob } from '../../core/batch-create.ts';
-import type { ExtractRequestDeps } from '../../core/extract-request.ts';
-import { type JobDeps, acceptedView } from '../../core/jobs.ts';
+import { createExtractJob } from '../../core/batch/batch-create.ts';
+import type { ExtractRequestDeps } from '../../core/extract/extract-request.ts';
+import { type JobDeps } from '../../core/batch/job-deps.ts';
+import { acceptedView } from '../../core/batch/jobs.ts';
 import { type HttpDeps, httpHandler, ok } from '../../http/chain.ts';
 import { parseBody, validateExtractRequest } from '../../http/validators.ts';
 

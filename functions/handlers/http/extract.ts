@@ -2,7 +2,7 @@
 import { appDeps, extractDepsOf } from '../../adapters/container.ts';
 import { sharedModelClient } from '../../adapters/model/shared.ts';
 import { httpImageFetcher } from '../../adapters/image-fetcher.ts';
-import { type ExtractRequestDeps, extractFromRequest } from '../../core/extract-request.ts';
+import { type ExtractRequestDeps, extractFromRequest } from '../../core/extract/extract-request.ts';
 import { type HttpDeps, httpHandler, ok } from '../../http/chain.ts';
 import { parseBody, validateExtractRequest } from '../../http/validators.ts';
 

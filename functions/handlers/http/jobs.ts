@@ -1,6 +1,7 @@
 // GET /v1/jobs/{job_id}, GET /v1/jobs?status=, POST /v1/jobs/{job_id}/cancel — owner isolation everywhere.
 import { appDeps, jobDepsOf } from '../../adapters/container.ts';
-import { type JobDeps, cancelJob, getOwnedJob, jobView, listJobs } from '../../core/jobs.ts';
+import { type JobDeps } from '../../core/batch/job-deps.ts';
+import { cancelJob, getOwnedJob, jobView, listJobs } from '../../core/batch/jobs.ts';
 import { parseJobListQuery } from '../../http/batch-validators.ts';
 import { type HttpDeps, httpHandler, ok } from '../../http/chain.ts';
 

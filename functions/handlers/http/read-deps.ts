@@ -1,8 +1,8 @@
 // The read routes' dependencies, picked from the container (runs, drill-down, evals, debug artifacts).
 import type { AppDeps } from '../../adapters/container.ts';
-import type { ReadDeps } from '../../core/artifact-read.ts';
-import type { DebugDeps } from '../../core/debug-artifacts.ts';
-import type { RunEvalDeps } from '../../core/eval.ts';
+import type { ReadDeps } from '../../core/runs/artifact-read.ts';
+import type { DebugDeps } from '../../core/debug/debug-artifacts.ts';
+import type { RunEvalDeps } from '../../core/eval/evaluate.ts';
 import type { HttpDeps } from '../../http/chain.ts';
 
 export function readDepsOf(d: AppDeps): HttpDeps & ReadDeps {

@@ -1,7 +1,7 @@
 // GET /v1/runs, GET /v1/runs/{run_id}, GET /v1/runs/{run_id}/items — batch runs for a UI (seed §8.9).
 import { appDeps } from '../../adapters/container.ts';
-import type { ReadDeps } from '../../core/artifact-read.ts';
-import { getRun, listRunItems, listRuns } from '../../core/runs.ts';
+import type { ReadDeps } from '../../core/runs/artifact-read.ts';
+import { getRun, listRunItems, listRuns } from '../../core/runs/runs.ts';
 import { type HttpDeps, httpHandler, ok } from '../../http/chain.ts';
 import { parseItemsQuery, parseRunsQuery } from '../../http/read-validators.ts';
 import { readDepsOf } from './read-deps.ts';

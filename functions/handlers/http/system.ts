@@ -1,9 +1,9 @@
 // GET /health, GET /ready, GET /v1/me.
 import { appDeps } from '../../adapters/container.ts';
 import { readinessProbes } from '../../adapters/probes.ts';
-import { checkReadiness } from '../../core/readiness.ts';
+import { checkReadiness } from '../../core/system/readiness.ts';
 import { type HttpDeps, httpHandler, ok } from '../../http/chain.ts';
-import type { Probe } from '../../core/readiness.ts';
+import type { Probe } from '../../core/system/readiness.ts';
 
 export const makeHealthHandler = (getDeps: () => Promise<HttpDeps>) =>
   httpHandler('health', getDeps, async () => ok({ ok: true }));

@@ -1,7 +1,7 @@
 // ExtractItem (ASL Task, in the Map): one item through the shared extract use case and GPU guard.
 import { appDeps, batchDepsOf } from '../../adapters/container.ts';
 import { sharedModelClient } from '../../adapters/model/shared.ts';
-import { type BatchDeps, extractItem } from '../../core/batch-workflow.ts';
+import { type BatchDeps, extractItem } from '../../core/batch/extract-item.ts';
 import { taskHandler } from './task-handler.ts';
 
 export const makeExtractItemHandler = (getDeps: () => Promise<BatchDeps>) =>

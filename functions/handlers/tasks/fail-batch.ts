@@ -1,7 +1,8 @@
 // FailBatch (ASL failure path): the job becomes failed, with whatever items finished in a batch artifact.
 import { appDeps, jobDepsOf } from '../../adapters/container.ts';
-import { codeOfWorkflowError, finalizeRun, messageOfCause } from '../../core/batch-workflow.ts';
-import type { JobDeps } from '../../core/jobs.ts';
+import { codeOfWorkflowError, messageOfCause } from '../../core/batch/workflow-common.ts';
+import { finalizeRun } from '../../core/batch/finalize-run.ts';
+import type { JobDeps } from '../../core/batch/job-deps.ts';
 import { taskHandler } from './task-handler.ts';
 
 export const makeFailBatchHandler = (getDeps: () => Promise<JobDeps>) =>

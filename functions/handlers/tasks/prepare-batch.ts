@@ -1,7 +1,7 @@
 // PrepareBatch (ASL Task): mark the job running, resolve the inputs, write the pending item rows.
 import { appDeps, jobDepsOf } from '../../adapters/container.ts';
-import { prepareBatch } from '../../core/batch-workflow.ts';
-import type { JobDeps } from '../../core/jobs.ts';
+import { prepareBatch } from '../../core/batch/prepare-batch.ts';
+import type { JobDeps } from '../../core/batch/job-deps.ts';
 import { taskHandler } from './task-handler.ts';
 
 export const makePrepareBatchHandler = (getDeps: () => Promise<JobDeps>) =>

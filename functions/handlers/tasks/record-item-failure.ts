@@ -1,7 +1,7 @@
 // RecordItemFailure (ASL Catch target in the Map): the item becomes an error with an artifact; the run goes on.
 import { appDeps, jobDepsOf } from '../../adapters/container.ts';
-import { recordItemFailure } from '../../core/batch-workflow.ts';
-import type { JobDeps } from '../../core/jobs.ts';
+import { recordItemFailure } from '../../core/batch/extract-item.ts';
+import type { JobDeps } from '../../core/batch/job-deps.ts';
 import { taskHandler } from './task-handler.ts';
 
 export const makeRecordItemFailureHandler = (getDeps: () => Promise<JobDeps>) =>

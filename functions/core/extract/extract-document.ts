@@ -1,7 +1,8 @@
 // The extract use case shared by POST /v1/extract and the ExtractItem task of the batch workflow.
-import { dayOf, extractRel } from './artifact-keys.ts';
-import { ConflictError } from './errors.ts';
-import type { InspectedImage } from './image.ts';
+import { dayOf, extractRel } from '../artifact-keys.ts';
+import { ConflictError } from '../errors.ts';
+import type { InspectedImage } from '../images/image.ts';
+import type { ErrorHistoryEntry } from './model-failure.ts';
 import { parseModelJson } from './model-output.ts';
 import {
   type ArtifactIndex,
@@ -10,9 +11,8 @@ import {
   type Logger,
   ModelCallError,
   type ModelClient,
-  type ModelFailureKind,
   type TokenUsage,
-} from './ports.ts';
+} from '../ports.ts';
 import { type SchemaIssue, type TaskDefinition, validateOutput } from './task-catalog.ts';
 
 export interface ExtractDeps {
@@ -39,20 +39,11 @@ export interface ExtractInput {
   imageBase64Len?: number;
 }
 
-export interface ErrorHistoryEntry {
-  attempt: number;
-  at: string;
-  kind: ModelFailureKind;
-  message: string;
-  upstream_status?: number;
-  duration_ms: number;
-}
-
 export type ExtractErrorCode =
   | 'backend_unavailable'
   | 'inference_timeout'
   | 'invalid_model_output'
-  // Batch items that never reached the model still get an artifact (functions/core/batch-workflow.ts):
+  // Batch items that never reached the model still get an artifact (functions/core/batch/extract-item.ts):
   | 'invalid_input'
   | 'input_missing'
   | 'internal_error';

@@ -1,7 +1,7 @@
 // The domain of jobs and batch runs: job records, their progress, run items. Plain types and small pure
 // helpers; storage is behind JobStore / RunItemStore (ports.ts).
-import type { ErrorHistoryEntry } from './extract.ts';
-import type { SchemaIssue } from './task-catalog.ts';
+import type { ErrorHistoryEntry } from '../extract/model-failure.ts';
+import type { SchemaIssue } from '../extract/task-catalog.ts';
 
 /** Statuses only move forward: queued → running → succeeded | failed | canceled (queued may also be canceled). */
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;

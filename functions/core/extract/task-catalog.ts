@@ -1,7 +1,7 @@
 // Extraction tasks: a prompt plus an output JSON Schema, identified by task_id and pinned by a hash.
 import { createHash } from 'node:crypto';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { ValidationError } from './errors.ts';
+import { ValidationError } from '../errors.ts';
 
 export interface TaskDefinition {
   id: string;

@@ -1,6 +1,6 @@
 // Paths under the data root (DATA_ROOT, an R2 prefix): `images_dir` and `gt_path` are relative to it and
 // may never leave it; `glob` and `exts` select the images of a server-side batch.
-import { ValidationError } from './errors.ts';
+import { ValidationError } from '../errors.ts';
 
 /**
  * Normalises a client path relative to the data root: forward slashes only, no absolute path, no `..`,

@@ -1,9 +1,9 @@
 // Runs for a UI (seed §8.9, §12 P0 items 1–2, P3 item 11): batch runs listed from the artifact index (never
 // by reading R2), a run's full batch artifact, and its items paged server-side from the run's item rows.
-import { type Principal, isAdmin } from './auth.ts';
+import { type Principal, isAdmin } from '../auth/api-keys.ts';
 import { type ReadDeps, fitForResponse, itemsUrl, ownedEntry, readEntry } from './artifact-read.ts';
-import type { RunItem, RunItemStatus } from './job-model.ts';
-import type { ArtifactIndexEntry } from './ports.ts';
+import type { RunItem, RunItemStatus } from '../batch/job-model.ts';
+import type { ArtifactIndexEntry } from '../ports.ts';
 
 /** A run as the list shows it: what the index row knows, no R2 read. */
 export function runView(e: ArtifactIndexEntry): Record<string, unknown> {

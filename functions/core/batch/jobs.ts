@@ -1,44 +1,11 @@
 // Jobs as use cases: start the workflow for a new job, read and list jobs with owner isolation, wait a
 // bounded window for a sync caller, cancel cooperatively, and recover after a local-mode restart (seed §8.6).
 import { randomBytes } from 'node:crypto';
-import { type Principal, canAccess, isAdmin } from './auth.ts';
-import type { BatchEvaluator } from './batch.ts';
-import { ConflictError, InternalError, NotFoundError } from './errors.ts';
-import type { ImageLimits } from './image.ts';
+import { type Principal, canAccess, isAdmin } from '../auth/api-keys.ts';
+import { ConflictError, InternalError, NotFoundError } from '../errors.ts';
+import { finalizeRun } from './finalize-run.ts';
+import type { JobDeps } from './job-deps.ts';
 import { type JobRecord, type JobStatus, isFinal, pollUrl } from './job-model.ts';
-import type { ArtifactIndex, ArtifactStore, Clock, JobStore, Logger, RunItemStore, WorkflowStarter } from './ports.ts';
-import type { TaskCatalog } from './task-catalog.ts';
-import { finalizeRun } from './batch-workflow.ts';
-
-export interface JobSettings {
-  dataRoot: string;
-  maxItems: number;
-  maxConcurrency: number;
-  defaultConcurrency: number;
-  maxUploadFiles: number;
-  maxUploadBytes: number;
-  syncWaitS: number;
-  syncPollMs: number;
-  progressEveryN: number;
-  progressMinSeconds: number;
-  debugMode: boolean;
-  allowOverwrite: boolean;
-  imageLimits: ImageLimits;
-}
-
-export interface JobDeps {
-  jobs: JobStore;
-  runItems: RunItemStore;
-  index: ArtifactIndex;
-  store: ArtifactStore;
-  workflow: WorkflowStarter;
-  tasks: TaskCatalog;
-  clock: Clock;
-  logger: Logger;
-  settings: JobSettings;
-  /** Present when functions/core/eval.ts is deployed with the batch functions. */
-  evaluator?: BatchEvaluator;
-}
 
 export const newJobId = (): string => `job_${randomBytes(12).toString('hex')}`;
 

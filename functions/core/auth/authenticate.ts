@@ -1,7 +1,7 @@
 // Authentication: the API key from the request headers → the principal stored for its hash.
-import { type Principal, ROLE_SCOPES, apiKeyFromHeaders, hashApiKey, hashesEqual } from './auth.ts';
-import { UnauthorizedError } from './errors.ts';
-import type { KeyStore } from './ports.ts';
+import { type Principal, ROLE_SCOPES, apiKeyFromHeaders, hashApiKey, hashesEqual } from './api-keys.ts';
+import { UnauthorizedError } from '../errors.ts';
+import type { KeyStore } from '../ports.ts';
 
 export interface AuthenticateDeps {
   keys: KeyStore;

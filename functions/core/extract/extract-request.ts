@@ -1,10 +1,10 @@
 // POST /v1/extract as a use case: turn the client's body into a checked image, extract, and map a
 // model failure onto the API's error taxonomy (after its artifact is safely written).
-import { assertId } from './artifact-keys.ts';
-import { type Principal, hasScope } from './auth.ts';
-import { BackendUnavailableError, ForbiddenError, InferenceTimeoutError } from './errors.ts';
-import { type ExtractDeps, type ExtractOutcome, extractDocument } from './extract.ts';
-import { type ImageLimits, type InspectedImage, decodeBase64Image, inspectImage } from './image.ts';
+import { assertId } from '../artifact-keys.ts';
+import { type Principal, hasScope } from '../auth/api-keys.ts';
+import { BackendUnavailableError, ForbiddenError, InferenceTimeoutError } from '../errors.ts';
+import { type ExtractDeps, type ExtractOutcome, extractDocument } from './extract-document.ts';
+import { type ImageLimits, type InspectedImage, decodeBase64Image, inspectImage } from '../images/image.ts';
 import type { TaskCatalog, TaskDefinition } from './task-catalog.ts';
 
 /** Fetches an image by URL for debug runs, refusing private and loopback addresses. */

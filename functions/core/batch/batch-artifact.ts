@@ -1,7 +1,7 @@
 // The batch artifact (DESIGN.md §5): the product object of a run, built from its item rows at finalize.
-import type { ErrorHistoryEntry } from './extract.ts';
+import type { ErrorHistoryEntry } from '../extract/model-failure.ts';
 import type { BatchSource, ItemError, JobError, JobRecord, RunItem, RunItemStatus } from './job-model.ts';
-import type { SchemaIssue } from './task-catalog.ts';
+import type { SchemaIssue } from '../extract/task-catalog.ts';
 
 export type BatchStatus = 'succeeded' | 'failed' | 'canceled';
 
@@ -49,7 +49,7 @@ export interface BatchArtifact {
   items: BatchArtifactItem[];
 }
 
-/** Evaluates a finished run against ground truth; implemented over functions/core/eval.ts. */
+/** Evaluates a finished run against ground truth; implemented over functions/core/eval/evaluate.ts. */
 export interface BatchEvaluator {
   evaluate(input: {
     runId: string;

@@ -10,11 +10,11 @@ import {
   type LinkSigner,
   type Logger,
   type RunItemStore,
-} from './ports.ts';
-import { type Principal, canAccess, hasScope } from './auth.ts';
-import { isValidId, parseArtifactRel } from './artifact-keys.ts';
-import { ConflictError, NotFoundError } from './errors.ts';
-import { requireEvalAccess } from './eval.ts';
+} from '../ports.ts';
+import { type Principal, canAccess, hasScope } from '../auth/api-keys.ts';
+import { isValidId, parseArtifactRel } from '../artifact-keys.ts';
+import { ConflictError, NotFoundError } from '../errors.ts';
+import { requireEvalAccess } from '../eval/evaluate.ts';
 
 /** Everything the read routes (runs, drill-down, debug, evals) use. */
 export interface ReadDeps {

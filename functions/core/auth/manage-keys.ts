@@ -1,6 +1,6 @@
 // Key management use cases behind the `ocrlty keys` CLI and the local admin bootstrap.
-import { type ApiKeyRecord, ROLE_SCOPES, type Role, type Scope, assertKeyId, generateApiKey, hashApiKey } from './auth.ts';
-import type { KeyStore, UsageKeyRegistry } from './ports.ts';
+import { type ApiKeyRecord, ROLE_SCOPES, type Role, type Scope, assertKeyId, generateApiKey, hashApiKey } from './api-keys.ts';
+import type { KeyStore, UsageKeyRegistry } from '../ports.ts';
 
 export interface CreatedKey {
   record: ApiKeyRecord;

@@ -2,7 +2,7 @@
 // strict base64, a supported format sniffed from the bytes, not truncated, and not a decompression bomb.
 import { createHash } from 'node:crypto';
 import { imageSize } from 'image-size';
-import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from './errors.ts';
+import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../errors.ts';
 
 export const ACCEPTED_MIME_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
 export type ImageMimeType = (typeof ACCEPTED_MIME_TYPES)[number];

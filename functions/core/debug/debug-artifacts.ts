@@ -2,11 +2,11 @@
 // through the bucket listing (S3 list), each page's owners checked in the artifact index in one batch read;
 // the backup is a bounded tar.gz written to R2 and handed out as a short-lived presigned link.
 import { randomBytes } from 'node:crypto';
-import { type Principal, hasScope, isAdmin } from './auth.ts';
-import { EXPORTS_PREFIX, FOLDER_OF_KIND, dayOf, parseArtifactRel } from './artifact-keys.ts';
-import { type ReadDeps, ownedEntry, readEntry } from './artifact-read.ts';
-import { ForbiddenError, NotFoundError, ValidationError } from './errors.ts';
-import type { ArchivePacker, ArtifactIndexEntry, ArtifactKind, StoredObject } from './ports.ts';
+import { type Principal, hasScope, isAdmin } from '../auth/api-keys.ts';
+import { EXPORTS_PREFIX, FOLDER_OF_KIND, dayOf, parseArtifactRel } from '../artifact-keys.ts';
+import { type ReadDeps, ownedEntry, readEntry } from '../runs/artifact-read.ts';
+import { ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
+import type { ArchivePacker, ArtifactIndexEntry, ArtifactKind, StoredObject } from '../ports.ts';
 
 export interface DebugDeps extends ReadDeps {
   packer: ArchivePacker;

@@ -1,32 +1,16 @@
 // Creating jobs from API requests (seed §8.3–8.6): extract_async, uploads, server-side batches over the data
 // root, and reruns of a run's persisted inputs. Each checks everything it can before anything is stored,
 // reserves the run_id (409 on reuse), stages what Step Functions cannot carry in R2, and starts the workflow.
-import { randomBytes } from 'node:crypto';
-import { batchRel, dayOf, inputsPrefixRel, isValidId, stagingPrefixRel } from './artifact-keys.ts';
-import { type Principal, canAccess, hasScope } from './auth.ts';
-import { dataFileRel, globToRegExp, normaliseExts, safeRelativePath } from './data-root.ts';
-import {
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  PayloadTooLargeError,
-  TooManyFilesError,
-  ValidationError,
-} from './errors.ts';
-import { type ExtractRequest, type ExtractRequestDeps, imageFromRequest } from './extract-request.ts';
-import { listDataImages, persistedInputs } from './batch-workflow.ts';
-import {
-  type BatchInput,
-  type BatchSource,
-  type GroundTruthRef,
-  type JobKind,
-  type JobRecord,
-  emptyProgress,
-} from './job-model.ts';
-import { type JobDeps, executionNameOf, launchJob, newJobId } from './jobs.ts';
-
-/** Run ids become part of item request ids (`<run_id>_<seq>`) and object keys, so they are a little shorter than ids. */
-const RUN_ID_MAX = 100;
+import { dayOf, inputsPrefixRel, isValidId, stagingPrefixRel } from '../artifact-keys.ts';
+import { type Principal, canAccess } from '../auth/api-keys.ts';
+import { globToRegExp, normaliseExts, safeRelativePath } from './data-root.ts';
+import { ConflictError, NotFoundError, PayloadTooLargeError, TooManyFilesError, ValidationError } from '../errors.ts';
+import { type ExtractRequest, type ExtractRequestDeps, imageFromRequest } from '../extract/extract-request.ts';
+import { listDataImages, persistedInputs } from './prepare-batch.ts';
+import { type BatchInput, type GroundTruthRef, type JobRecord } from './job-model.ts';
+import type { JobDeps } from './job-deps.ts';
+import { launchJob, newJobId } from './jobs.ts';
+import { checkConcurrency, checkRunId, claimRun, groundTruthFromPath, newJob, newRunId, requireDebugRun } from './new-job.ts';
 
 export interface UploadPart {
   filename: string;
@@ -62,103 +46,6 @@ export interface RerunBatchRequest {
   new_run_id?: string | null;
   gt_path?: string;
   gt_image_key?: string;
-}
-
-export function newRunId(now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').slice(0, 15);
-  return `run_${stamp}_${randomBytes(3).toString('hex')}`;
-}
-
-function checkRunId(field: string, runId: string): string {
-  if (!isValidId(runId) || runId.length > RUN_ID_MAX) {
-    throw new ValidationError(`${field} must be 1-${RUN_ID_MAX} characters of letters, digits, "_", ".", ":" or "-"`, {
-      [field]: runId,
-    });
-  }
-  return runId;
-}
-
-function checkConcurrency(deps: JobDeps, value: number | undefined): number {
-  if (value === undefined) return Math.min(deps.settings.defaultConcurrency, deps.settings.maxConcurrency);
-  if (!Number.isInteger(value) || value < 1 || value > deps.settings.maxConcurrency) {
-    throw new ValidationError(`concurrency must be an integer from 1 to ${deps.settings.maxConcurrency}`, { concurrency: value });
-  }
-  return value;
-}
-
-function requireDebugRun(deps: JobDeps, principal: Principal, what: string): void {
-  if (!deps.settings.debugMode || !hasScope(principal, 'debug:run')) {
-    throw new ForbiddenError(`${what} is accepted only when DEBUG_MODE=1 and the key has the "debug:run" scope`);
-  }
-}
-
-function newJob(
-  deps: JobDeps,
-  principal: Principal,
-  fields: {
-    kind: JobKind;
-    taskId: string;
-    concurrency: number;
-    source: BatchSource;
-    now: Date;
-    jobId?: string;
-  } & Partial<JobRecord>,
-): JobRecord {
-  const { kind, taskId, concurrency, source, now, jobId = newJobId(), ...rest } = fields;
-  const job: JobRecord = {
-    jobId,
-    kind,
-    ownerKeyId: principal.keyId,
-    status: 'queued',
-    progress: emptyProgress(),
-    canceledItems: 0,
-    cancelRequested: false,
-    createdAt: now.toISOString(),
-    updatedAt: now.toISOString(),
-    taskId,
-    concurrency,
-    source,
-    ...rest,
-  };
-  job.executionName = executionNameOf(job);
-  return job;
-}
-
-/** Reserves the run_id in the artifact index (its batch row): 409 when it was used before. */
-async function claimRun(deps: JobDeps, principal: Principal, runId: string, taskId: string, now: Date): Promise<string> {
-  const day = dayOf(now);
-  await deps.index.claim(
-    {
-      kind: 'batch',
-      id: runId,
-      ownerKeyId: principal.keyId,
-      rel: batchRel(day, runId),
-      day,
-      createdAt: now.toISOString(),
-      status: 'pending',
-      taskId,
-    },
-    { overwrite: false },
-  );
-  return day;
-}
-
-/** A ground-truth file under the data root (JSON batch bodies, debug mode only). */
-async function groundTruthFromPath(
-  deps: JobDeps,
-  principal: Principal,
-  body: { gt_path?: string; gt_image_key?: string },
-): Promise<GroundTruthRef | undefined> {
-  if (body.gt_path === undefined && body.gt_image_key === undefined) return undefined;
-  requireDebugRun(deps, principal, 'gt_path');
-  if (body.gt_path === undefined) throw new ValidationError('gt_image_key needs gt_path');
-  const rel = safeRelativePath('gt_path', body.gt_path);
-  if (rel === '') throw new ValidationError('gt_path must name a file under the data root', { gt_path: body.gt_path });
-  const gtRel = dataFileRel(deps.settings.dataRoot, rel);
-  if ((await deps.store.getBytes(gtRel)) === undefined) {
-    throw new NotFoundError(`gt_path "${body.gt_path}" was not found under the data root`, { gt_path: body.gt_path });
-  }
-  return { gtRel, gtImageKey: body.gt_image_key ?? 'file' };
 }
 
 /**

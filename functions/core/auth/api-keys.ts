@@ -1,6 +1,6 @@
 // API keys: generation, peppered HMAC hashing, roles and scopes (seed 000 §9, DESIGN.md §4).
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { ForbiddenError, ValidationError } from './errors.ts';
+import { ForbiddenError, ValidationError } from '../errors.ts';
 
 export const SCOPES = ['extract:run', 'debug:run', 'debug:read_raw', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
