@@ -1,21 +1,16 @@
 // `npm start`: the whole OCRlty system locally on http://127.0.0.1:8080 (PORT), data in .ocrlty/
 // (LOCAL_DATA_DIR). Mock model unless VLLM_BASE_URL is set. Ctrl-C stops it cleanly.
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { appDeps } from '../../functions/adapters/container.ts';
 import { loadConfig } from '../../functions/config.ts';
 import { createKey } from '../../functions/core/auth/manage-keys.ts';
-import { REPO_ROOT, startLocalStack } from './stack.ts';
+import { DataFolderBusyError } from './data-lock.ts';
+import { loadLocalEnv } from './local-env.ts';
+import { startLocalStack } from './stack.ts';
 
 async function main(): Promise<void> {
-  const envFile = join(process.cwd(), '.env');
-  if (existsSync(envFile)) process.loadEnvFile(envFile);
-  const dataDir = resolve(process.env.LOCAL_DATA_DIR ?? join(REPO_ROOT, '.ocrlty'));
-  const port = Number(process.env.PORT ?? 8080);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new Error(`PORT must be a port number (got "${process.env.PORT}")`);
-
-  const stack = await startLocalStack({ dataDir, port, host: process.env.HOST ?? '127.0.0.1' });
+  // The same loader the CLI uses: .env, LOCAL_DATA_DIR, PORT, HOST.
+  const { dataDir, port, host, envFile } = loadLocalEnv();
+  const stack = await startLocalStack({ dataDir, port, host });
   // Fail fast on bad configuration before anyone calls the API.
   const config = loadConfig(process.env);
   const deps = await appDeps();
@@ -30,6 +25,7 @@ async function main(): Promise<void> {
   const lines = [
     `OCRlty local stack is up: ${stack.url}`,
     `  data:      ${dataDir}`,
+    `  config:    ${envFile ?? 'environment only (no .env)'}`,
     `  model:     ${config.inference.backend}${config.inference.backend === 'vllm' ? ` (${config.inference.baseUrl}, ${config.inference.model})` : ''}`,
     `  debug:     DEBUG_MODE=${config.debugMode ? 1 : 0}`,
   ];
@@ -62,6 +58,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`OCRlty failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  // Already running: that one line says it all.
+  if (err instanceof DataFolderBusyError) process.stderr.write(`${err.message}\n`);
+  else process.stderr.write(`OCRlty failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { dayOf, evalRel, isValidId } from '../artifact-keys.ts';
 import { type Principal, canAccess, hasScope } from '../auth/api-keys.ts';
 import type { BatchArtifact } from '../batch/batch-artifact.ts';
-import { dataFileRel, safeRelativePath } from '../batch/data-root.ts';
+import { dataFileRel, dataRootPath } from '../batch/data-root.ts';
 import { ConflictError, ForbiddenError, NotFoundError, PayloadTooLargeError, ValidationError } from '../errors.ts';
 import type { ArtifactIndex, ArtifactStore, Clock, Logger } from '../ports.ts';
 import {
@@ -208,7 +208,7 @@ export async function evaluateExistingRun(
     if (entry.status === 'pending') throw new ConflictError(`Run "${runId}" is still running`, { run_id: runId });
     throw new NotFoundError(`Run "${runId}" not found`, { run_id: runId });
   }
-  const relPath = safeRelativePath('gt_path', body.gt_path);
+  const relPath = dataRootPath('gt_path', body.gt_path, deps.settings.dataRoot);
   if (relPath === '') throw new ValidationError('gt_path must name a file under the data root', { gt_path: body.gt_path });
   const gtRel = dataFileRel(deps.settings.dataRoot, relPath);
   const exists = await deps.store.getBytes(gtRel);
