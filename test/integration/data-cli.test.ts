@@ -77,7 +77,7 @@ describe('ocrlty data put / ls on the local data folder', () => {
       headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
       body: JSON.stringify({ task_id: 'receipt_fields_v1', images_dir: '/data/batch_smoke/images', run_id: 'smoke-dir' }),
     });
-    const body = await res.json();
+    const body = (await res.json()) as Record<string, unknown>;
     expect(res.status).toBe(200);
     expect(body).toMatchObject({ status: 'succeeded', summary: { total: 3, ok: 3, err: 0 } });
 
@@ -86,7 +86,7 @@ describe('ocrlty data put / ls on the local data folder', () => {
       headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
       body: JSON.stringify({ task_id: 'receipt_fields_v1', images_dir: '/workspace/src/data' }),
     });
-    const refused = await outside.json();
+    const refused = (await outside.json()) as { error: { message: string } };
     expect(outside.status).toBe(400);
     expect(refused.error.message).toContain('relative to the data root');
     expect(refused.error.message).toContain('npx ocrlty data put');
