@@ -3,7 +3,7 @@
 import { batchRel } from '../artifact-keys.ts';
 import { AppError } from '../errors.ts';
 import { type BatchArtifact, type BatchStatus, buildBatchArtifact } from './batch-artifact.ts';
-import { type JobError, type JobRecord, type RunItemResult, isFinal } from './job-model.ts';
+import { type JobError, type JobRecord, type RunItemResult, isFinal, runOutcome } from './job-model.ts';
 import type { JobDeps } from './job-deps.ts';
 import { FAILING_EXTRACT_CODES, errorResult, mustGetJob } from './workflow-common.ts';
 
@@ -55,11 +55,28 @@ export async function finalizeRun(deps: JobDeps, jobId: string, failure?: RunFai
   if (job.gt && status === 'succeeded') artifact.eval = await evaluateRun(deps, job, artifact);
   const rel = batchRel(job.runDay!, runId);
   await deps.store.putJson(rel, artifact, { overwrite: true });
-  await deps.index.complete('batch', runId, status === 'failed' ? 'error' : 'ok');
+  const s = artifact.summary;
+  // The runs list reads this row only: the job's status, the outcome and the counts go on it.
+  await deps.index.complete('batch', runId, status === 'failed' ? 'error' : 'ok', {
+    status,
+    outcome: artifact.outcome,
+    total: s.total,
+    ok: s.ok,
+    err: s.err,
+    canceled: s.canceled,
+    taskId: job.taskId,
+  });
   await deleteStaging(deps, job);
 
-  const s = artifact.summary;
-  const result = { run_id: runId, task_id: job.taskId, status, artifact_rel: rel, summary: s, eval: artifact.eval };
+  const result = {
+    run_id: runId,
+    task_id: job.taskId,
+    status,
+    outcome: artifact.outcome,
+    artifact_rel: rel,
+    summary: s,
+    eval: artifact.eval,
+  };
   const patch = {
     finishedAt,
     result,
@@ -71,17 +88,32 @@ export async function finalizeRun(deps: JobDeps, jobId: string, failure?: RunFai
   if (!(await deps.jobs.transition(jobId, ['queued', 'running'], status, patch))) {
     // Already final (canceled while queued, or failed by a restart): keep that status, add the artifact.
     const now = await mustGetJob(deps, jobId);
+    const outcome = runOutcome(now.status as BatchStatus, s);
     await deps.jobs.update(jobId, {
       ...patch,
-      result: { ...result, status: now.status },
+      result: { ...result, status: now.status, outcome },
       progress: { ...patch.progress, stage: now.status as BatchStatus },
     });
+    if (now.status !== status) {
+      // The artifact and the index row say what the job says.
+      await deps.store.putJson(rel, { ...artifact, status: now.status, outcome }, { overwrite: true });
+      await deps.index.complete('batch', runId, now.status === 'failed' ? 'error' : 'ok', {
+        status: now.status as BatchStatus,
+        outcome,
+        total: s.total,
+        ok: s.ok,
+        err: s.err,
+        canceled: s.canceled,
+        taskId: job.taskId,
+      });
+    }
     status = now.status as BatchStatus;
   }
   deps.logger.info('batch_finalized', {
     job_id: jobId,
     run_id: runId,
     status,
+    outcome: runOutcome(status, s),
     total: s.total,
     ok: s.ok,
     err: s.err,
