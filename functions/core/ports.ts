@@ -39,6 +39,12 @@ export interface UsageKeyRegistry {
 
 export type ArtifactKind = 'extract' | 'batch' | 'eval';
 
+/** Something the caller should know although the request succeeded (top-level `warnings` of an answer). */
+export interface ResponseWarning {
+  code: string;
+  message: string;
+}
+
 /** One row of the artifact index: how to find an artifact in R2 without listing the bucket. */
 export interface ArtifactIndexEntry {
   kind: ArtifactKind;

@@ -11,6 +11,7 @@ import {
   runOutcome,
 } from './job-model.ts';
 import type { SchemaIssue } from '../extract/task-catalog.ts';
+import type { ResponseWarning } from '../ports.ts';
 
 export type BatchStatus = 'succeeded' | 'failed' | 'canceled';
 
@@ -68,7 +69,7 @@ export interface BatchEvaluator {
     batch: BatchArtifact;
     gtRel: string;
     gtImageKey: string;
-  }): Promise<{ evalId: string; artifactRel: string; summary: Record<string, unknown> }>;
+  }): Promise<{ evalId: string; artifactRel: string; summary: Record<string, unknown>; warnings: ResponseWarning[] }>;
 }
 
 /** The batch artifact of a finished run; every item is settled by now (no `pending`). */

@@ -2,6 +2,7 @@
 // recomputed from the item rows (whatever the counters say), the batch artifact is written, the job ends.
 import { batchRel } from '../artifact-keys.ts';
 import { AppError } from '../errors.ts';
+import type { ResponseWarning } from '../ports.ts';
 import { type BatchArtifact, type BatchStatus, buildBatchArtifact } from './batch-artifact.ts';
 import { type JobError, type JobRecord, type RunItemResult, isFinal, runOutcome } from './job-model.ts';
 import type { JobDeps } from './job-deps.ts';
@@ -52,7 +53,12 @@ export async function finalizeRun(deps: JobDeps, jobId: string, failure?: RunFai
 
   const error: JobError | null = failure ?? (status === 'failed' ? (job.error ?? null) : null);
   const artifact = buildBatchArtifact(job, items, { status, finishedAt, error, eval: null });
-  if (job.gt && status === 'succeeded') artifact.eval = await evaluateRun(deps, job, artifact);
+  const warnings: ResponseWarning[] = [];
+  if (job.gt && status === 'succeeded') {
+    const evaluated = await evaluateRun(deps, job, artifact);
+    artifact.eval = evaluated.eval;
+    warnings.push(...evaluated.warnings);
+  }
   const rel = batchRel(job.runDay!, runId);
   await deps.store.putJson(rel, artifact, { overwrite: true });
   const s = artifact.summary;
@@ -76,6 +82,7 @@ export async function finalizeRun(deps: JobDeps, jobId: string, failure?: RunFai
     artifact_rel: rel,
     summary: s,
     eval: artifact.eval,
+    warnings,
   };
   const patch = {
     finishedAt,
@@ -122,8 +129,17 @@ export async function finalizeRun(deps: JobDeps, jobId: string, failure?: RunFai
   return { status };
 }
 
-async function evaluateRun(deps: JobDeps, job: JobRecord, artifact: BatchArtifact): Promise<Record<string, unknown>> {
-  if (!deps.evaluator) return { error: { code: 'eval_unavailable', message: 'Evaluation is not available in this deployment' } };
+async function evaluateRun(
+  deps: JobDeps,
+  job: JobRecord,
+  artifact: BatchArtifact,
+): Promise<{ eval: Record<string, unknown>; warnings: ResponseWarning[] }> {
+  if (!deps.evaluator) {
+    return {
+      eval: { error: { code: 'eval_unavailable', message: 'Evaluation is not available in this deployment' } },
+      warnings: [],
+    };
+  }
   try {
     const out = await deps.evaluator.evaluate({
       runId: job.runId!,
@@ -132,7 +148,10 @@ async function evaluateRun(deps: JobDeps, job: JobRecord, artifact: BatchArtifac
       gtRel: job.gt!.gtRel,
       gtImageKey: job.gt!.gtImageKey,
     });
-    return { eval_id: out.evalId, artifact_rel: out.artifactRel, ...out.summary };
+    return {
+      eval: { eval_id: out.evalId, artifact_rel: out.artifactRel, ...out.summary, warnings: out.warnings },
+      warnings: out.warnings,
+    };
   } catch (err) {
     deps.logger.warn('batch_eval_error', {
       job_id: job.jobId,
@@ -140,7 +159,10 @@ async function evaluateRun(deps: JobDeps, job: JobRecord, artifact: BatchArtifac
       error: err instanceof Error ? err.name : 'unknown',
     });
     const code = err instanceof AppError ? err.code : 'internal_error';
-    return { error: { code, message: err instanceof AppError && err.expose ? err.message : 'The evaluation failed' } };
+    return {
+      eval: { error: { code, message: err instanceof AppError && err.expose ? err.message : 'The evaluation failed' } },
+      warnings: [],
+    };
   }
 }
 
