@@ -38,7 +38,10 @@ export interface HttpRequest {
 
 export interface HttpResponse {
   statusCode: number;
+  /** Sent as JSON. */
   body?: unknown;
+  /** Sent as is, as text/plain unless `headers` say otherwise (instead of `body`). */
+  text?: string;
   headers?: Record<string, string>;
 }
 
@@ -227,11 +230,23 @@ export function principalFrom(event: APIGatewayProxyEvent): Principal | undefine
 }
 
 function toResult(res: HttpResponse, requestId: string): APIGatewayProxyResult {
+  if (res.text !== undefined) {
+    return {
+      statusCode: res.statusCode,
+      headers: { 'Content-Type': 'text/plain; charset=utf-8', ...res.headers, 'X-Request-ID': requestId },
+      body: res.text,
+    };
+  }
   return {
     statusCode: res.statusCode,
     headers: { 'Content-Type': 'application/json', ...res.headers, 'X-Request-ID': requestId },
     body: res.body === undefined ? '' : JSON.stringify(res.body),
   };
+}
+
+/** True when the client asked for JSON (`Accept` names application/json, or a +json type). */
+export function acceptsJson(accept: string | undefined): boolean {
+  return /\bapplication\/([\w.+-]+\+)?json\b/i.test(accept ?? '');
 }
 
 export const ok = (body: unknown, statusCode = 200): HttpResponse => ({ statusCode, body });
