@@ -41,6 +41,7 @@ async function main(): Promise<void> {
   lines.push(
     '',
     'Manage keys: npx ocrlty keys create --key-id NAME --role client | keys list | keys revoke --key-id NAME',
+    'Batch inputs: npx ocrlty data put LOCAL_DIR [PREFIX] | data ls, then POST /v1/batch_extract {"images_dir": PREFIX}',
     'Ctrl-C to stop.',
   );
   process.stderr.write(`${lines.join('\n')}\n`);
