@@ -11,6 +11,17 @@ async function main(): Promise<void> {
   // The same loader the CLI uses: .env, LOCAL_DATA_DIR, PORT, HOST.
   const { dataDir, port, host, envFile } = loadLocalEnv();
   const stack = await startLocalStack({ dataDir, port, host });
+  // Ctrl-C from here on closes the emulators and releases the data folder's lock.
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`\n${signal}: stopping OCRlty local stack…\n`);
+    await stack.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
   // Fail fast on bad configuration before anyone calls the API.
   const config = loadConfig(process.env);
   const deps = await appDeps();
@@ -45,17 +56,6 @@ async function main(): Promise<void> {
     'Ctrl-C to stop.',
   );
   process.stderr.write(`${lines.join('\n')}\n`);
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    process.stderr.write(`\n${signal}: stopping OCRlty local stack…\n`);
-    await stack.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
 main().catch((err: unknown) => {

@@ -25,10 +25,10 @@ async function outcomesOf(runId: string, jobId: string) {
 
 describe('run outcomes', () => {
   test.each([
-    ['every item ok', 'out-ok', [png('a.png', 1), png('b.png', 2)], 'succeeded', { total: 2, ok: 2, err: 0 }],
-    ['some items failed', 'out-partial', [png('a.png', 3), textFile('b.txt')], 'partial', { total: 2, ok: 1, err: 1 }],
-    ['every item failed', 'out-failed', [textFile('a.txt'), textFile('b.txt')], 'failed', { total: 2, ok: 0, err: 2 }],
-  ])('%s (run %s): outcome %s everywhere, the job status stays succeeded', async (_name, runId, files, outcome, counts) => {
+    ['every item ok', 'out-ok', 'succeeded', [png('a.png', 1), png('b.png', 2)], { total: 2, ok: 2, err: 0 }],
+    ['some items failed', 'out-partial', 'partial', [png('a.png', 3), textFile('b.txt')], { total: 2, ok: 1, err: 1 }],
+    ['every item failed', 'out-failed', 'failed', [textFile('a.txt'), textFile('b.txt')], { total: 2, ok: 0, err: 2 }],
+  ])('%s (run %s): outcome %s everywhere, the job status stays succeeded', async (_name, runId, outcome, files, counts) => {
     const answer = await uploadRun(s, client, runId, files);
     expect(answer).toMatchObject({ status: 'succeeded', outcome, summary: counts });
 
