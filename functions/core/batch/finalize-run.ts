@@ -4,7 +4,7 @@ import { batchRel } from '../artifact-keys.ts';
 import { AppError } from '../errors.ts';
 import type { ResponseWarning } from '../ports.ts';
 import { type BatchArtifact, type BatchStatus, buildBatchArtifact } from './batch-artifact.ts';
-import { type JobError, type JobRecord, type RunItemResult, isFinal, runOutcome } from './job-model.ts';
+import { type JobError, type JobRecord, type RunItemResult, type RunOutcome, isFinal, runOutcome } from './job-model.ts';
 import type { JobDeps } from './job-deps.ts';
 import { FAILING_EXTRACT_CODES, errorResult, mustGetJob } from './workflow-common.ts';
 
@@ -62,16 +62,18 @@ export async function finalizeRun(deps: JobDeps, jobId: string, failure?: RunFai
   const rel = batchRel(job.runDay!, runId);
   await deps.store.putJson(rel, artifact, { overwrite: true });
   const s = artifact.summary;
-  // The runs list reads this row only: the job's status, the outcome and the counts go on it.
-  await deps.index.complete('batch', runId, status === 'failed' ? 'error' : 'ok', {
-    status,
-    outcome: artifact.outcome,
-    total: s.total,
-    ok: s.ok,
-    err: s.err,
-    canceled: s.canceled,
-    taskId: job.taskId,
-  });
+  // The runs list reads this row only: the job's status, the outcome, the counts and the task go on it.
+  const settleRow = (final: BatchStatus, outcome: RunOutcome) =>
+    deps.index.complete('batch', runId, final === 'failed' ? 'error' : 'ok', {
+      status: final,
+      outcome,
+      total: s.total,
+      ok: s.ok,
+      err: s.err,
+      canceled: s.canceled,
+      taskId: job.taskId,
+    });
+  await settleRow(status, artifact.outcome);
   await deleteStaging(deps, job);
 
   const result = {
@@ -104,15 +106,7 @@ export async function finalizeRun(deps: JobDeps, jobId: string, failure?: RunFai
     if (now.status !== status) {
       // The artifact and the index row say what the job says.
       await deps.store.putJson(rel, { ...artifact, status: now.status, outcome }, { overwrite: true });
-      await deps.index.complete('batch', runId, now.status === 'failed' ? 'error' : 'ok', {
-        status: now.status as BatchStatus,
-        outcome,
-        total: s.total,
-        ok: s.ok,
-        err: s.err,
-        canceled: s.canceled,
-        taskId: job.taskId,
-      });
+      await settleRow(now.status as BatchStatus, outcome);
     }
     status = now.status as BatchStatus;
   }
