@@ -22,6 +22,9 @@ const child = spawn(nodeBin, process.argv.slice(2), {
 });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => {
-  if (signal) process.kill(process.pid, signal);
-  else process.exit(code ?? 1);
+  // Die of the same signal; our own forwarding handler would otherwise swallow it and exit 0.
+  if (signal) {
+    process.removeAllListeners(signal);
+    process.kill(process.pid, signal);
+  } else process.exit(code ?? 1);
 });

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npx ocrlty …`: the OCRlty command line (key management). Runs infra/cli/main.ts on Node >= 22.
+// `npx ocrlty …`: the OCRlty command line (API keys, batch input data). Runs infra/cli/main.ts on Node >= 22.
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,7 +1,16 @@
 // Ports: what the core needs from the outside world. Adapters in functions/adapters implement them;
 // unit tests use in-memory fakes. Nothing here knows about Lambda, DynamoDB or S3.
 import type { ApiKeyRecord } from './auth/api-keys.ts';
-import type { JobError, JobProgress, JobRecord, JobStatus, RunItem, RunItemResult, RunItemStatus } from './batch/job-model.ts';
+import type {
+  JobError,
+  JobProgress,
+  JobRecord,
+  JobStatus,
+  RunItem,
+  RunItemResult,
+  RunItemStatus,
+  RunOutcome,
+} from './batch/job-model.ts';
 import type { ModelFailureKind } from './extract/model-failure.ts';
 import type { TaskDefinition } from './extract/task-catalog.ts';
 
@@ -30,6 +39,12 @@ export interface UsageKeyRegistry {
 
 export type ArtifactKind = 'extract' | 'batch' | 'eval';
 
+/** Something the caller should know although the request succeeded (top-level `warnings` of an answer). */
+export interface ResponseWarning {
+  code: string;
+  message: string;
+}
+
 /** One row of the artifact index: how to find an artifact in R2 without listing the bucket. */
 export interface ArtifactIndexEntry {
   kind: ArtifactKind;
@@ -42,13 +57,27 @@ export interface ArtifactIndexEntry {
   status: 'pending' | 'ok' | 'error';
   taskId?: string;
   runId?: string;
+  /** Batch rows, from finalize on: what a runs list shows without reading R2. */
+  run?: RunIndexSummary;
+}
+
+/** A finished run as its index row carries it (DESIGN.md §17: outcome, counts, task). */
+export interface RunIndexSummary {
+  /** The job's final status. */
+  status: 'succeeded' | 'failed' | 'canceled';
+  outcome: RunOutcome;
+  total: number;
+  ok: number;
+  err: number;
+  canceled: number;
+  taskId: string;
 }
 
 export interface ArtifactIndex {
   /** Reserves (kind, id) for a new artifact; ConflictError if taken and overwrite is off. */
   claim(entry: ArtifactIndexEntry, opts: { overwrite: boolean }): Promise<void>;
-  /** Records the final status once the artifact is written. */
-  complete(kind: ArtifactKind, id: string, status: 'ok' | 'error'): Promise<void>;
+  /** Records the final status once the artifact is written (and, for a batch run, its summary). */
+  complete(kind: ArtifactKind, id: string, status: 'ok' | 'error', run?: RunIndexSummary): Promise<void>;
   /** Gives back a claim whose artifact could not be written, so the id can be used again. */
   release(kind: ArtifactKind, id: string): Promise<void>;
   get(kind: ArtifactKind, id: string): Promise<ArtifactIndexEntry | undefined>;

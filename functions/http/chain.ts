@@ -2,6 +2,7 @@
 // authorizer context, body parsing by the route's body kind, JSON logs, and DESIGN.md §4 error bodies.
 import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { Config } from '../config.ts';
 import { isValidId } from '../core/artifact-keys.ts';
@@ -12,13 +13,13 @@ import {
   NotFoundError,
   PayloadTooLargeError,
   UnauthorizedError,
-  UnsupportedMediaTypeError,
   ValidationError,
   errorBody,
 } from '../core/errors.ts';
 import type { Logger } from '../core/ports.ts';
 import { type RouteDefinition, routeById } from '../routes.ts';
 import { corsHeaders, originOf } from './cors.ts';
+import { jsonBodyError } from './json-body.ts';
 
 export interface HttpRequest {
   requestId: string;
@@ -37,7 +38,10 @@ export interface HttpRequest {
 
 export interface HttpResponse {
   statusCode: number;
+  /** Sent as JSON. */
   body?: unknown;
+  /** Sent as is, as text/plain unless `headers` say otherwise (instead of `body`). */
+  text?: string;
   headers?: Record<string, string>;
 }
 
@@ -62,25 +66,30 @@ export function httpHandler<D extends HttpDeps>(routeId: string, getDeps: () => 
   const state = new WeakMap<object, InternalState>();
 
   const core = async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
-    const deps = await getDeps();
     const s = state.get(context)!;
-    s.deps = deps;
-    const req = buildRequest(event, route, s.requestId, deps.config);
-    s.req = req;
-    deps.logger.info('request_start', {
-      request_id: req.requestId,
-      route: route.id,
-      method: event.httpMethod,
-      path: event.path,
-      key_id: req.principal?.keyId,
-    });
-    const res = await fn(req, deps);
+    const req = s.req!;
+    // http-json-body-parser has replaced the event's body with the parsed value on json routes.
+    if (route.body === 'json') req.body = event.body as unknown;
+    const res = await fn(req, s.deps as D);
     return toResult(res, req.requestId);
   };
 
-  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>(core).use({
-    before: (request) => {
-      state.set(request.context, { started: Date.now(), requestId: requestIdFrom(request.event) });
+  const chain = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>(core).use({
+    before: async (request) => {
+      const s: InternalState = { started: Date.now(), requestId: requestIdFrom(request.event) };
+      state.set(request.context, s);
+      const deps = await getDeps();
+      s.deps = deps;
+      // Auth, scope and size are checked before the body is parsed: a refused caller never gets it parsed.
+      s.req = buildRequest(request.event, route, s.requestId, deps.config);
+      deps.logger.info('request_start', {
+        request_id: s.requestId,
+        route: route.id,
+        method: request.event.httpMethod,
+        path: request.event.path,
+        key_id: s.req.principal?.keyId,
+      });
+      if (route.body === 'json') prepareJsonBody(request.event, s.req);
     },
     after: (request) => {
       const s = state.get(request.context);
@@ -99,7 +108,8 @@ export function httpHandler<D extends HttpDeps>(routeId: string, getDeps: () => 
     },
     onError: async (request) => {
       const s = state.get(request.context) ?? { started: Date.now(), requestId: requestIdFrom(request.event) };
-      const err = request.error;
+      // middy's JSON parser errors carry the whole body as their cause: mapped here, never logged or echoed.
+      const err = jsonBodyError(request.error) ?? request.error;
       const logger = s.deps?.logger;
       const appError = err instanceof AppError ? err : new InternalError();
       if (!(err instanceof AppError)) {
@@ -111,7 +121,8 @@ export function httpHandler<D extends HttpDeps>(routeId: string, getDeps: () => 
           message: err instanceof Error ? err.message : String(err),
           stack: err instanceof Error ? err.stack : undefined,
         });
-        if (!logger) console.error(err);
+        // No logger when the container itself failed to build: still one JSON line, never a bare stack.
+        if (!logger) process.stderr.write(`${JSON.stringify(unloggedError(s.requestId, route.id, err))}\n`);
       } else {
         logger?.[appError.statusCode >= 500 ? 'error' : 'info']('request_error', {
           request_id: s.requestId,
@@ -133,6 +144,21 @@ export function httpHandler<D extends HttpDeps>(routeId: string, getDeps: () => 
       };
     },
   });
+  return route.body === 'json' ? chain.use(httpJsonBodyParser()) : chain;
+}
+
+function unloggedError(requestId: string, routeId: string, err: unknown): Record<string, unknown> {
+  return {
+    level: 'ERROR',
+    message: 'request_error',
+    event: 'request_error',
+    request_id: requestId,
+    route: routeId,
+    error: err instanceof Error ? err.name : 'unknown',
+    error_message: err instanceof Error ? err.message : String(err),
+    stack: err instanceof Error ? err.stack : undefined,
+    timestamp: new Date().toISOString(),
+  };
 }
 
 /** X-Request-ID from the client when it is a safe id; otherwise a fresh one. */
@@ -166,10 +192,7 @@ function buildRequest(event: APIGatewayProxyEvent, route: RouteDefinition, reque
     requestId,
     route,
     principal,
-    body:
-      route.body === 'json'
-        ? parseJsonBody(event.isBase64Encoded ? rawBody.toString('utf8') : (event.body ?? ''), headers['content-type'])
-        : undefined,
+    body: undefined,
     rawBody,
     headers,
     query: Object.fromEntries(Object.entries(event.queryStringParameters ?? {}).filter(([, v]) => v !== undefined)) as Record<
@@ -184,18 +207,14 @@ function buildRequest(event: APIGatewayProxyEvent, route: RouteDefinition, reque
   };
 }
 
-function parseJsonBody(text: string, contentType: string | undefined): unknown {
-  if (contentType && !/^application\/([\w.+-]+\+)?json\b/i.test(contentType.trim())) {
-    throw new UnsupportedMediaTypeError('Send the body as application/json', { content_type: contentType });
-  }
-  if (text.length === 0) throw new ValidationError('The request body is empty; send a JSON object');
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new ValidationError('The request body is not valid JSON', {
-      parse_error: err instanceof Error ? err.message : String(err),
-    });
-  }
+/**
+ * Readies a json route's event for http-json-body-parser: an empty body is our own 400 (the parser would
+ * read API Gateway's `null` as the JSON value null) and the Content-Type header is found whatever its case.
+ */
+function prepareJsonBody(event: APIGatewayProxyEvent, req: HttpRequest): void {
+  if (req.rawBody.length === 0) throw new ValidationError('The request body is empty; send a JSON object');
+  const contentType = req.headers['content-type'];
+  if (contentType !== undefined) event.headers = { ...event.headers, 'content-type': contentType };
 }
 
 /** The principal the authorizer put in the request context (strings only, as API Gateway requires). */
@@ -211,11 +230,23 @@ export function principalFrom(event: APIGatewayProxyEvent): Principal | undefine
 }
 
 function toResult(res: HttpResponse, requestId: string): APIGatewayProxyResult {
+  if (res.text !== undefined) {
+    return {
+      statusCode: res.statusCode,
+      headers: { 'Content-Type': 'text/plain; charset=utf-8', ...res.headers, 'X-Request-ID': requestId },
+      body: res.text,
+    };
+  }
   return {
     statusCode: res.statusCode,
     headers: { 'Content-Type': 'application/json', ...res.headers, 'X-Request-ID': requestId },
     body: res.body === undefined ? '' : JSON.stringify(res.body),
   };
+}
+
+/** True when the client asked for JSON (`Accept` names application/json, or a +json type). */
+export function acceptsJson(accept: string | undefined): boolean {
+  return /\bapplication\/([\w.+-]+\+)?json\b/i.test(accept ?? '');
 }
 
 export const ok = (body: unknown, statusCode = 200): HttpResponse => ({ statusCode, body });

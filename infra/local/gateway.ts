@@ -13,7 +13,9 @@ import type {
   Context,
 } from 'aws-lambda';
 import { type RouteDefinition, ROUTES, matchPath } from '../../functions/routes.ts';
+import { makeLogger } from '../../functions/adapters/logger.ts';
 import { loadConfig } from '../../functions/config.ts';
+import type { Logger } from '../../functions/core/ports.ts';
 import { corsHeaders, originOf, preflightHeaders } from '../../functions/http/cors.ts';
 
 /** API Gateway's hard cap on a request body. */
@@ -53,10 +55,28 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     >;
 
   const server = createServer((req, res) => {
+    const started = Date.now();
     handle(req, res).catch((err: unknown) => {
-      console.error('gateway failure', err);
-      if (!res.headersSent) send(res, 500, errorPayload('internal_error', 'Internal error', req));
-      else res.end();
+      // Logs stay JSON lines: a client that hung up mid-upload is an info line, anything else an error line.
+      const aborted = req.destroyed || (err as NodeJS.ErrnoException | undefined)?.code === 'ECONNRESET';
+      if (aborted) {
+        gatewayLogger().info('request_aborted', {
+          method: req.method,
+          path: (req.url ?? '').split('?')[0],
+          received_bytes: req.socket.bytesRead,
+          ms: Date.now() - started,
+        });
+      } else {
+        gatewayLogger().error('gateway_error', {
+          method: req.method,
+          path: (req.url ?? '').split('?')[0],
+          error: err instanceof Error ? err.name : 'unknown',
+          message: err instanceof Error ? err.message : String(err),
+          stack: err instanceof Error ? err.stack : undefined,
+        });
+      }
+      if (res.headersSent || aborted) res.destroy();
+      else send(res, 500, errorPayload('internal_error', 'Internal error', req));
     });
   });
 
@@ -284,6 +304,22 @@ function errorPayload(code: string, message: string, req: IncomingMessage): { bo
       ? header
       : `req_${randomUUID().replace(/-/g, '')}`;
   return { body: JSON.stringify({ error: { code, message }, request_id: requestId }), requestId };
+}
+
+let logger: Logger | undefined;
+
+/** The gateway's own log lines, in the functions' JSON format and level (LOG_LEVEL). */
+function gatewayLogger(): Logger {
+  if (!logger) {
+    let logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' = 'INFO';
+    try {
+      logLevel = loadConfig(process.env).logLevel;
+    } catch {
+      // a bad config is reported by the functions; the gateway still logs
+    }
+    logger = makeLogger({ logLevel, stage: process.env.STAGE ?? 'local' });
+  }
+  return logger;
 }
 
 /** CORS_ALLOW_ORIGINS as the functions read it (the same env, validated the same way). */

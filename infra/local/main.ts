@@ -1,21 +1,27 @@
 // `npm start`: the whole OCRlty system locally on http://127.0.0.1:8080 (PORT), data in .ocrlty/
 // (LOCAL_DATA_DIR). Mock model unless VLLM_BASE_URL is set. Ctrl-C stops it cleanly.
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { appDeps } from '../../functions/adapters/container.ts';
 import { loadConfig } from '../../functions/config.ts';
 import { createKey } from '../../functions/core/auth/manage-keys.ts';
-import { REPO_ROOT, startLocalStack } from './stack.ts';
+import { DataFolderBusyError } from './data-lock.ts';
+import { loadLocalEnv } from './local-env.ts';
+import { startLocalStack } from './stack.ts';
 
 async function main(): Promise<void> {
-  const envFile = join(process.cwd(), '.env');
-  if (existsSync(envFile)) process.loadEnvFile(envFile);
-  const dataDir = resolve(process.env.LOCAL_DATA_DIR ?? join(REPO_ROOT, '.ocrlty'));
-  const port = Number(process.env.PORT ?? 8080);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new Error(`PORT must be a port number (got "${process.env.PORT}")`);
-
-  const stack = await startLocalStack({ dataDir, port, host: process.env.HOST ?? '127.0.0.1' });
+  // The same loader the CLI uses: .env, LOCAL_DATA_DIR, PORT, HOST.
+  const { dataDir, port, host, envFile } = loadLocalEnv();
+  const stack = await startLocalStack({ dataDir, port, host });
+  // Ctrl-C from here on closes the emulators and releases the data folder's lock.
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`\n${signal}: stopping OCRlty local stack…\n`);
+    await stack.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
   // Fail fast on bad configuration before anyone calls the API.
   const config = loadConfig(process.env);
   const deps = await appDeps();
@@ -30,6 +36,7 @@ async function main(): Promise<void> {
   const lines = [
     `OCRlty local stack is up: ${stack.url}`,
     `  data:      ${dataDir}`,
+    `  config:    ${envFile ?? 'environment only (no .env)'}`,
     `  model:     ${config.inference.backend}${config.inference.backend === 'vllm' ? ` (${config.inference.baseUrl}, ${config.inference.model})` : ''}`,
     `  debug:     DEBUG_MODE=${config.debugMode ? 1 : 0}`,
   ];
@@ -45,23 +52,15 @@ async function main(): Promise<void> {
   lines.push(
     '',
     'Manage keys: npx ocrlty keys create --key-id NAME --role client | keys list | keys revoke --key-id NAME',
+    'Batch inputs: npx ocrlty data put LOCAL_DIR [PREFIX] | data ls, then POST /v1/batch_extract {"images_dir": PREFIX}',
     'Ctrl-C to stop.',
   );
   process.stderr.write(`${lines.join('\n')}\n`);
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    process.stderr.write(`\n${signal}: stopping OCRlty local stack…\n`);
-    await stack.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`OCRlty failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  // Already running: that one line says it all.
+  if (err instanceof DataFolderBusyError) process.stderr.write(`${err.message}\n`);
+  else process.stderr.write(`OCRlty failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

@@ -3,17 +3,18 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { appDeps, jobDepsOf, useLocalWorkflow } from '../../functions/adapters/container.ts';
 import { finalizeRun } from '../../functions/core/batch/finalize-run.ts';
 import { recoverJobsAfterRestart } from '../../functions/core/batch/jobs.ts';
 import { TABLES } from '../../functions/tables.ts';
+import { acquireDataLock, liveLock } from './data-lock.ts';
 import { createTables, startDynalite, startS3rver, type Emulator } from './emulators.ts';
 import { type Gateway, startGateway } from './gateway.ts';
 import { startEmulatorThread } from './emulator-worker.ts';
+import { PROJECT_ROOT } from './local-env.ts';
 import { LocalWorkflowStarter } from './local-workflow.ts';
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const REPO_ROOT = PROJECT_ROOT;
 export const LOCAL_BUCKET = 'ocrlty-local';
 
 export interface LocalStackOptions {
@@ -56,9 +57,52 @@ export function localTableNames(): Record<string, string> {
   return Object.fromEntries(TABLES.map((t) => [t.envVar, `ocrlty-local-${t.id}`]));
 }
 
+/**
+ * The endpoints of the stack running on this data folder, or undefined when none runs (a stack still
+ * starting is waited for, up to `waitMs`).
+ */
+export async function runningStack(dataDir: string, waitMs = 30_000): Promise<EndpointsFile | undefined> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const lock = liveLock(dataDir);
+    if (lock?.holder !== 'stack') return undefined;
+    try {
+      const endpoints = JSON.parse(readFileSync(join(dataDir, 'endpoints.json'), 'utf8')) as EndpointsFile;
+      if (endpoints.pid === lock.pid) return endpoints;
+    } catch {
+      // not written yet
+    }
+    if (Date.now() >= deadline) throw new Error(`The local stack (pid ${lock.pid}) on ${dataDir} is still starting`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The environment the handlers get in local mode, for a stack's endpoints (also what the CLI reads with). */
+export function localHandlerEnv(
+  dataDir: string,
+  endpoints: Pick<EndpointsFile, 'dynamodb' | 's3'>,
+  env: Record<string, string | undefined> = process.env,
+): Record<string, string> {
+  return {
+    STAGE: 'local',
+    AWS_REGION: 'us-east-1',
+    DYNAMODB_ENDPOINT_URL: endpoints.dynamodb,
+    ...localTableNames(),
+    S3_BUCKET: LOCAL_BUCKET,
+    S3_ENDPOINT_URL: endpoints.s3,
+    S3_REGION: 'us-east-1',
+    S3_FORCE_PATH_STYLE: '1',
+    R2_ACCESS_KEY_ID: 'S3RVER',
+    R2_SECRET_ACCESS_KEY: 'S3RVER',
+    API_KEY_PEPPER: localPepper(dataDir, env),
+  };
+}
+
 export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true });
+  // A second stack on the same folder stops here with one clear line (DataFolderBusyError).
+  const lock = await acquireDataLock(dataDir, { holder: 'stack' });
   const emulators: Emulator[] = [];
   try {
     // LOCAL_EMULATOR_THREADS=1 runs dynalite and s3rver on their own threads (a second core for "AWS" and
@@ -71,19 +115,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     const tables = localTableNames();
     await createTables(dynamo.endpoint, TABLES, tables);
 
-    const env: Record<string, string> = {
-      STAGE: 'local',
-      AWS_REGION: 'us-east-1',
-      DYNAMODB_ENDPOINT_URL: dynamo.endpoint,
-      ...tables,
-      S3_BUCKET: LOCAL_BUCKET,
-      S3_ENDPOINT_URL: s3.endpoint,
-      S3_REGION: 'us-east-1',
-      S3_FORCE_PATH_STYLE: '1',
-      R2_ACCESS_KEY_ID: 'S3RVER',
-      R2_SECRET_ACCESS_KEY: 'S3RVER',
-      API_KEY_PEPPER: localPepper(dataDir, { ...process.env, ...opts.env }),
-    };
+    const env = localHandlerEnv(dataDir, { dynamodb: dynamo.endpoint, s3: s3.endpoint }, { ...process.env, ...opts.env });
     // The handlers read process.env exactly as on Lambda; local mode owns these variables.
     for (const [k, v] of Object.entries({ ...opts.env })) if (v !== undefined) process.env[k] = v;
     Object.assign(process.env, env);
@@ -113,6 +145,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     const endpoints: EndpointsFile = { pid: process.pid, api: gateway.url, dynamodb: dynamo.endpoint, s3: s3.endpoint, tables };
     const endpointsFile = join(dataDir, 'endpoints.json');
     writeFileSync(endpointsFile, JSON.stringify(endpoints, null, 2));
+    lock.update({ api: gateway.url });
 
     return {
       url: gateway.url,
@@ -122,10 +155,12 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
         await gateway.close();
         for (const e of emulators.reverse()) await e.close();
         rmSync(endpointsFile, { force: true });
+        lock.release();
       },
     };
   } catch (err) {
     for (const e of emulators.reverse()) await e.close().catch(() => undefined);
+    lock.release();
     throw err;
   }
 }

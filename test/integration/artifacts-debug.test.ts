@@ -226,7 +226,10 @@ describe('debug artifact routes (DEBUG_MODE=1)', () => {
 
   test('backup.tar.gz answers a presigned link to an archive holding exactly what the listing shows', async () => {
     const listing = await s.call('GET', '/v1/debug/artifacts?limit=1000', { key: debuggerKey });
-    const res = await s.call('GET', '/v1/debug/artifacts/backup.tar.gz', { key: debuggerKey });
+    const res = await s.call('GET', '/v1/debug/artifacts/backup.tar.gz', {
+      key: debuggerKey,
+      headers: { accept: 'application/json' },
+    });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body).toMatchObject({
       objects: 4,
@@ -255,8 +258,28 @@ describe('debug artifact routes (DEBUG_MODE=1)', () => {
     expect(manifest.objects.map((o: any) => o.artifact_rel)).toEqual(listed);
   });
 
+  test('backup.tar.gz without Accept: application/json is a 302 to the archive with a short text body', async () => {
+    const res = await fetch(`${s.url}/v1/debug/artifacts/backup.tar.gz`, {
+      headers: { authorization: `Bearer ${debuggerKey}` },
+      redirect: 'manual',
+    });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    const location = res.headers.get('location')!;
+    expect(location).toMatch(/\/exports\/\d{4}-\d{2}-\d{2}\/backup_.+\.tar\.gz\?/);
+    const text = await res.text();
+    expect(text).toContain('curl -L -o backup.tar.gz');
+    expect(text.length).toBeLessThan(2000);
+    const archive = await fetch(location);
+    expect(archive.status).toBe(200);
+    expect([...(await untar(gunzipSync(Buffer.from(await archive.arrayBuffer())))).keys()]).toContain('manifest.json');
+  });
+
   test('backup.tar.gz stops at the object limit and says so', async () => {
-    const res = await s.call('GET', '/v1/debug/artifacts/backup.tar.gz?limit=2', { key: debuggerKey });
+    const res = await s.call('GET', '/v1/debug/artifacts/backup.tar.gz?limit=2', {
+      key: debuggerKey,
+      headers: { accept: 'application/json' },
+    });
     expect(res.body).toMatchObject({ objects: 2, truncated: true, limits: { max_objects: 2 } });
     const listing = await s.call('GET', '/v1/debug/artifacts?limit=2', { key: debuggerKey });
     expect(res.body.entries).toEqual(listing.body.artifacts.map((a: any) => a.artifact_rel));

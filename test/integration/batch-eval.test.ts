@@ -77,3 +77,51 @@ test('a key without debug:run gets 403 for gt even in debug mode', async () => {
   });
   expect(res.status).toBe(403);
 });
+
+test('a GT whose gt_image_key matches no record answers with a top-level gt_no_match warning', async () => {
+  await putDataFiles(s, {
+    'evalset/gt-by-image.json': Buffer.from(JSON.stringify([{ image: 'r1.png', fields: { currency: 'USD' } }])),
+  });
+  const res = await s.call('POST', '/v1/batch_extract', {
+    key: debuggerKey,
+    json: { task_id: 'receipt_fields_v1', images_dir: 'evalset/images', gt_path: 'evalset/gt-by-image.json' },
+  });
+  expect(res.status).toBe(200);
+  expect(res.body.eval).toMatchObject({ gt_records: 0, matched: 0 });
+  expect(res.body.warnings).toEqual([
+    { code: 'gt_no_match', message: expect.stringContaining('No ground-truth record has "file" (gt_image_key)') },
+  ]);
+  expect(res.body.warnings[0].message).toContain('under "image"');
+  const job = await pollJob(s, debuggerKey, res.body.job_id);
+  expect(job.result.warnings).toEqual(res.body.warnings);
+
+  // Evaluating the run again with the right key matches, and warns of nothing.
+  const again = await s.call('POST', `/v1/runs/${res.body.run_id}/eval`, {
+    key: debuggerKey,
+    json: { gt_path: 'evalset/gt-by-image.json', gt_image_key: 'image' },
+  });
+  expect(again.status).toBe(201);
+  expect(again.body).toMatchObject({ gt_records: 1, matched: 1, warnings: [] });
+});
+
+test('a GT whose names match none of the run’s files warns on POST /v1/runs/{run_id}/eval too', async () => {
+  await putDataFiles(s, {
+    'evalset/gt-other.json': Buffer.from(JSON.stringify([{ file: 'elsewhere/zzz.png', fields: { currency: 'USD' } }])),
+  });
+  const run = await s.call('POST', '/v1/batch_extract', {
+    key: debuggerKey,
+    json: { task_id: 'receipt_fields_v1', images_dir: 'evalset/images' },
+  });
+  expect(run.body.warnings).toEqual([]);
+  const res = await s.call('POST', `/v1/runs/${run.body.run_id}/eval`, {
+    key: debuggerKey,
+    json: { gt_path: 'evalset/gt-other.json' },
+  });
+  expect(res.status).toBe(201);
+  expect(res.body).toMatchObject({ gt_records: 1, matched: 0 });
+  expect(res.body.warnings).toEqual([
+    { code: 'gt_no_match', message: expect.stringContaining('None of the 1 ground-truth records') },
+  ]);
+  const evalArtifact = await s.deps.store.getJson<any>(res.body.artifact_rel);
+  expect(evalArtifact.warnings).toEqual(res.body.warnings);
+});

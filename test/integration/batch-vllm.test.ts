@@ -97,6 +97,22 @@ describe('cooperative cancel', () => {
     expect(batch.items.filter((i: any) => i.status === 'ok')).toHaveLength(job.progress.ok);
     expect(batch.items.at(-1)).toMatchObject({ status: 'canceled', error: { code: 'canceled' }, artifact_rel: null });
     expect(batch.summary.canceled).toBe(job.progress.canceled);
+
+    // The job, the run details and the runs list agree: canceled (never "finished").
+    expect(job.outcome).toBe('canceled');
+    expect(batch.outcome).toBe('canceled');
+    expect((await s.call('GET', '/v1/runs/cancel-mid', { key: client })).body).toMatchObject({
+      status: 'canceled',
+      outcome: 'canceled',
+    });
+    const listed = (await s.call('GET', '/v1/runs?limit=100', { key: client })).body.runs.find(
+      (r: any) => r.run_id === 'cancel-mid',
+    );
+    expect(listed).toMatchObject({
+      status: 'canceled',
+      outcome: 'canceled',
+      counts: { total: 12, ok: job.progress.ok, err: job.progress.err, canceled: job.progress.canceled },
+    });
   });
 
   test('cancel of a finished job is 409', async () => {

@@ -100,7 +100,9 @@ describe('eval with an upload’s GT file', () => {
       eval_id: expect.stringMatching(/^eval_/),
       artifact_rel: expect.stringMatching(/^evals\/\d{4}-\d{2}-\d{2}\/eval_.+\.json$/),
       ...EXPECTED_SUMMARY,
+      warnings: [],
     });
+    expect(runResult.warnings).toEqual([]);
   });
 
   test('the batch artifact and the job keep the eval summary', async () => {
@@ -159,6 +161,7 @@ describe('POST /v1/runs/{run_id}/eval', () => {
       run_id: 'ev-run',
       artifact_rel: expect.any(String),
       ...EXPECTED_SUMMARY,
+      warnings: [],
     });
     expect(res.body.eval_id).not.toBe(runResult.eval.eval_id);
     const again = await s.call('GET', `/v1/evals/${res.body.eval_id}`, { key: evaluator });

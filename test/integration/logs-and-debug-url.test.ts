@@ -1,4 +1,5 @@
 // JSON logs (seed event names, correlated by request_id, never the image) and the debug-only image_url.
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { isPublicAddress } from '../../functions/adapters/image-fetcher.ts';
 import { makePng } from '../support/images.ts';
@@ -65,6 +66,53 @@ describe('logs', () => {
     );
     const err = lines.map((l) => JSON.parse(l)).find((e) => e.event === 'request_error');
     expect(err).toMatchObject({ request_id: 'log-err-1', status: 400, code: 'validation_error' });
+  });
+});
+
+/** Like captureStdout, for stderr as well: every line the process writes. */
+async function captureAllOutput(fn: () => Promise<unknown>): Promise<string[]> {
+  const lines: string[] = [];
+  const err = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    lines.push(...String(chunk).split('\n').filter(Boolean));
+    return err(chunk as string, ...(rest as []));
+  }) as typeof process.stderr.write;
+  try {
+    lines.push(...(await captureStdout(fn)));
+  } finally {
+    process.stderr.write = err;
+  }
+  return lines;
+}
+
+describe('a client that hangs up mid-upload', () => {
+  test('leaves JSON log lines only: one request_aborted line, no plain-text stack', async () => {
+    const url = new URL(`${s.url}/v1/batch_extract_upload`);
+    const lines = await captureAllOutput(
+      () =>
+        new Promise<void>((resolve) => {
+          const req = request({
+            host: url.hostname,
+            port: url.port,
+            path: url.pathname,
+            method: 'POST',
+            headers: {
+              authorization: `Bearer ${clientKey}`,
+              'content-type': 'multipart/form-data; boundary=XX',
+              'content-length': '5000000',
+            },
+          });
+          req.on('error', () => undefined);
+          req.write(`--XX\r\nContent-Disposition: form-data; name="task_id"\r\n\r\nreceipt_fields_v1\r\n${'x'.repeat(100_000)}`);
+          setTimeout(() => {
+            req.destroy();
+            setTimeout(resolve, 300);
+          }, 200);
+        }),
+    );
+    for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
+    const aborted = lines.map((l) => JSON.parse(l)).filter((e) => e.event === 'request_aborted');
+    expect(aborted).toEqual([expect.objectContaining({ method: 'POST', path: '/v1/batch_extract_upload' })]);
   });
 });
 

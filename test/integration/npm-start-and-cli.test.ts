@@ -103,4 +103,15 @@ describe('npm start and the key CLI', () => {
     const bad = await cli('keys', 'create', '--role', 'client').catch((e: { code: number }) => e);
     expect(bad).toMatchObject({ code: 2 });
   });
+
+  test('--scopes replaces the role’s scopes and --add-scopes adds to them', async () => {
+    const added = JSON.parse(
+      (await cli('keys', 'create', '--key-id', 'reader', '--role', 'client', '--add-scopes', 'debug:read_raw', '--json')).stdout,
+    );
+    expect(added.scopes).toEqual(['extract:run', 'debug:read_raw']);
+    const replaced = JSON.parse(
+      (await cli('keys', 'create', '--key-id', 'narrow', '--role', 'debugger', '--scopes', 'extract:run', '--json')).stdout,
+    );
+    expect(replaced.scopes).toEqual(['extract:run']);
+  });
 });

@@ -52,7 +52,12 @@ beforeAll(async () => {
 afterAll(async () => s.close());
 
 async function as(who: Who, method: string, path: string, json?: unknown) {
-  return s.call(method, path, { ...(keys[who] ? { key: keys[who] } : {}), ...(json !== undefined ? { json } : {}) });
+  return s.call(method, path, {
+    ...(keys[who] ? { key: keys[who] } : {}),
+    ...(json !== undefined ? { json } : {}),
+    // backup.tar.gz answers JSON only when asked; otherwise it redirects to the archive.
+    headers: { accept: 'application/json' },
+  });
 }
 
 /** Statuses per caller: owner, other client, debugger, admin, no key, revoked key. */

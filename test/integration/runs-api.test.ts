@@ -37,7 +37,9 @@ describe('GET /v1/runs', () => {
     expect(rows[0]).toMatchObject({
       run_id: 'runs-c',
       task_id: 'receipt_fields_v1',
-      status: 'finished',
+      status: 'succeeded',
+      outcome: 'succeeded',
+      counts: { total: 1, ok: 1, err: 0, canceled: 0 },
       owner_key_id: ownerId,
       artifact_rel: expect.stringMatching(/^batches\/\d{4}-\d{2}-\d{2}\/runs-c\.json$/),
     });

@@ -1,5 +1,6 @@
 // Small, valid test images made in code (no binary fixtures): PNG, JPEG, WebP, and broken variants.
 import { deflateSync } from 'node:zlib';
+import jpeg from 'jpeg-js';
 
 function crc32(buf: Buffer): number {
   let c = ~0;
@@ -104,3 +105,24 @@ function u32(n: number): Buffer {
 }
 
 export const GIF = Buffer.from('R0lGODlhAQABAAAAACw=', 'base64');
+
+/**
+ * A real baseline JPEG the size of a phone photo (jpeg-js encoder): a gradient with noise, so it barely
+ * compresses. 1600×1200 at quality 97 is about 3.0 MB; 1700×1300 about 3.4 MB.
+ */
+export function makePhotoJpeg(width = 1600, height = 1200, quality = 97, seed = 1): Buffer {
+  const data = Buffer.alloc(width * height * 4);
+  let state = (seed * 2654435761 + 1) >>> 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 4;
+      state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+      const n = (state >>> 24) & 63;
+      data[i] = ((x * 255) / width + n) & 255;
+      data[i + 1] = ((y * 255) / height + n) & 255;
+      data[i + 2] = (128 + n) & 255;
+      data[i + 3] = 255;
+    }
+  }
+  return Buffer.from(jpeg.encode({ data, width, height }, quality).data);
+}

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { scopesFor } from '../../infra/cli/keys.ts';
 import {
   ROLE_SCOPES,
   apiKeyFromHeaders,
@@ -201,5 +202,23 @@ describe('per-key quotas', () => {
     const ok = registry();
     expect(await revokeKey(keys, 'acme', new Date(), ok.usage)).toMatchObject({ metered: true, record: { keyId: 'acme' } });
     expect(await revokeKey(keys, 'acme', new Date())).not.toHaveProperty('metered');
+  });
+});
+
+describe('ocrlty keys create: --scopes and --add-scopes', () => {
+  test('no option: the role’s defaults (undefined lets createKey pick them)', () => {
+    expect(scopesFor('debugger')).toBeUndefined();
+  });
+  test('--scopes replaces the role’s scopes', () => {
+    expect(scopesFor('debugger', 'extract:run,debug:run')).toEqual(['extract:run', 'debug:run']);
+  });
+  test('--add-scopes adds to the role’s scopes, without duplicates', () => {
+    expect(scopesFor('client', undefined, 'debug:read_raw,extract:run')).toEqual(['extract:run', 'debug:read_raw']);
+  });
+  test('both: --scopes first, then --add-scopes', () => {
+    expect(scopesFor('admin', 'extract:run', '["debug:run"]')).toEqual(['extract:run', 'debug:run']);
+  });
+  test('an unknown scope is refused', () => {
+    expect(() => scopesFor('client', undefined, 'debug:everything')).toThrowError(/unknown scopes/);
   });
 });

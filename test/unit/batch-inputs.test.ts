@@ -1,7 +1,13 @@
 // Inputs of a batch: paths under the data root that cannot escape it, glob/ext selection, and the
 // multipart parser (order, limits, the CVE-2022-24434 header).
 import { describe, expect, test } from 'vitest';
-import { globToRegExp, normaliseExts, safeRelativePath, selectsImage } from '../../functions/core/batch/data-root.ts';
+import {
+  dataRootPath,
+  globToRegExp,
+  normaliseExts,
+  safeRelativePath,
+  selectsImage,
+} from '../../functions/core/batch/data-root.ts';
 import { parseMultipart } from '../../functions/http/multipart.ts';
 import { multipart } from '../support/batch.ts';
 
@@ -18,6 +24,39 @@ describe('safeRelativePath', () => {
       expect.objectContaining({ statusCode: 400, code: 'validation_error' }),
     );
   });
+});
+
+describe('dataRootPath (seed-style absolute paths)', () => {
+  test.each([
+    ['/data/batch_smoke/images', 'batch_smoke/images'],
+    ['//data/batch_smoke/images/', 'batch_smoke/images'],
+    ['/data', ''],
+    ['/data/', ''],
+    ['batch_smoke/images', 'batch_smoke/images'],
+  ])('%j under DATA_ROOT=data is %j', (input, expected) => expect(dataRootPath('images_dir', input, 'data')).toBe(expected));
+
+  test('a nested data root maps the same way', () => {
+    expect(dataRootPath('gt_path', '/inbox/2026/gt.json', 'inbox/2026')).toBe('gt.json');
+  });
+
+  test.each(['/workspace/src/data', '/database/x', '/data/../secrets', '/etc/passwd'])(
+    '%j is a 400 that says how to address the data root',
+    (input) => {
+      let err: unknown;
+      try {
+        dataRootPath('images_dir', input, 'data');
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toMatchObject({ statusCode: 400, code: 'validation_error' });
+      const message = (err as Error).message;
+      if (!input.includes('..')) {
+        expect(message).toContain('relative to the data root');
+        expect(message).toContain('"/data/batch_smoke/images"');
+        expect(message).toContain('npx ocrlty data put');
+      }
+    },
+  );
 });
 
 describe('glob and exts', () => {

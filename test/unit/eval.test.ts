@@ -1,7 +1,7 @@
 // Evaluation against ground truth: normalisation rules, matching, metrics, and the eval artifact it writes.
 import { describe, expect, test } from 'vitest';
 import type { BatchArtifact } from '../../functions/core/batch/batch-artifact.ts';
-import { type EvalDeps, evaluateBatch } from '../../functions/core/eval/evaluate.ts';
+import { type EvalDeps, evaluateBatch, groundTruthWarnings } from '../../functions/core/eval/evaluate.ts';
 import { basenameOf, compareRun, parseGroundTruth } from '../../functions/core/eval/compare-run.ts';
 import {
   fieldKind,
@@ -269,5 +269,34 @@ describe('evaluateBatch', () => {
       code: 'validation_error',
     });
     expect(d.index.rows.size).toBe(0);
+  });
+});
+
+describe('groundTruthWarnings', () => {
+  const warn = (doc: unknown, key: string, matched: number) =>
+    groundTruthWarnings(doc, parseGroundTruth(doc, key), key, { matched, run_items: 2 });
+
+  test('no record with gt_image_key: gt_no_match naming the key the records use', () => {
+    const [w, ...rest] = warn([{ image: 'a.png', total: '1' }], 'file', 0);
+    expect(rest).toEqual([]);
+    expect(w).toEqual({ code: 'gt_no_match', message: expect.stringContaining('No ground-truth record has "file"') });
+    expect(w!.message).toContain('under "image"');
+  });
+
+  test('records that match none of the run’s files: gt_no_match', () => {
+    expect(warn([{ file: 'zzz.png', total: '1' }], 'file', 0)).toEqual([
+      {
+        code: 'gt_no_match',
+        message: expect.stringContaining("None of the 1 ground-truth records matches one of the run's 2 files"),
+      },
+    ]);
+  });
+
+  test('an empty GT file: gt_no_match', () => {
+    expect(warn({ records: [] }, 'file', 0)).toEqual([{ code: 'gt_no_match', message: expect.stringContaining('no records') }]);
+  });
+
+  test('a GT that matched something: no warning', () => {
+    expect(warn([{ file: 'a.png', total: '1' }], 'file', 1)).toEqual([]);
   });
 });

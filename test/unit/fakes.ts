@@ -5,6 +5,7 @@ import type {
   ArtifactIndex,
   ArtifactIndexEntry,
   ArtifactKind,
+  RunIndexSummary,
   ArtifactStore,
   Clock,
   KeyStore,
@@ -48,9 +49,12 @@ export class MemoryArtifactIndex implements ArtifactIndex {
     if (this.rows.has(k) && !opts.overwrite) throw new ConflictError(`${entry.id} was already used`);
     this.rows.set(k, { ...entry });
   }
-  async complete(kind: ArtifactKind, id: string, status: 'ok' | 'error') {
+  async complete(kind: ArtifactKind, id: string, status: 'ok' | 'error', run?: RunIndexSummary) {
     const row = this.rows.get(`${kind}#${id}`);
-    if (row) row.status = status;
+    if (row) {
+      row.status = status;
+      if (run) row.run = { ...run };
+    }
   }
   async release(kind: ArtifactKind, id: string) {
     this.rows.delete(`${kind}#${id}`);

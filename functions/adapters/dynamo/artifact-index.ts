@@ -16,6 +16,7 @@ import type {
   ArtifactIndexListing,
   ArtifactKind,
   ArtifactListQuery,
+  RunIndexSummary,
 } from '../../core/ports.ts';
 import { isConditionalCheckFailed } from './client.ts';
 import { decodeCursor, encodeCursor } from './job-store.ts';
@@ -34,6 +35,10 @@ export interface ArtifactItem {
   status: ArtifactIndexEntry['status'];
   task_id?: string;
   run_id?: string;
+  /** Batch rows after finalize: the job's status, the run's outcome and counts. */
+  run_status?: RunIndexSummary['status'];
+  outcome?: RunIndexSummary['outcome'];
+  counts?: Pick<RunIndexSummary, 'total' | 'ok' | 'err' | 'canceled'>;
   /** by_owner index: runs and artifacts of one owner by time. */
   gsi1pk: string;
   gsi1sk: string;
@@ -85,14 +90,24 @@ export class DynamoArtifactIndex implements ArtifactIndex, ArtifactIndexListing 
     }
   }
 
-  async complete(kind: ArtifactKind, id: string, status: 'ok' | 'error'): Promise<void> {
+  async complete(kind: ArtifactKind, id: string, status: 'ok' | 'error', run?: RunIndexSummary): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
         Key: { pk: artifactPk(kind, id), sk: SK },
-        UpdateExpression: 'SET #s = :s',
+        UpdateExpression: run ? 'SET #s = :s, run_status = :rs, outcome = :o, counts = :c, task_id = :t' : 'SET #s = :s',
         ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':s': status },
+        ExpressionAttributeValues: {
+          ':s': status,
+          ...(run
+            ? {
+                ':rs': run.status,
+                ':o': run.outcome,
+                ':c': { total: run.total, ok: run.ok, err: run.err, canceled: run.canceled },
+                ':t': run.taskId,
+              }
+            : {}),
+        },
       }),
     );
   }
@@ -202,6 +217,9 @@ export function fromItem(i: ArtifactItem): ArtifactIndexEntry {
     status: i.status,
     ...(i.task_id ? { taskId: i.task_id } : {}),
     ...(i.run_id ? { runId: i.run_id } : {}),
+    ...(i.run_status && i.outcome && i.counts
+      ? { run: { status: i.run_status, outcome: i.outcome, ...i.counts, taskId: i.task_id ?? '' } }
+      : {}),
   };
 }
 

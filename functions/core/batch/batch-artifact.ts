@@ -1,7 +1,17 @@
 // The batch artifact (DESIGN.md §5): the product object of a run, built from its item rows at finalize.
 import type { ErrorHistoryEntry } from '../extract/model-failure.ts';
-import type { BatchSource, ItemError, JobError, JobRecord, RunItem, RunItemStatus } from './job-model.ts';
+import {
+  type BatchSource,
+  type ItemError,
+  type JobError,
+  type JobRecord,
+  type RunItem,
+  type RunItemStatus,
+  type RunOutcome,
+  runOutcome,
+} from './job-model.ts';
 import type { SchemaIssue } from '../extract/task-catalog.ts';
+import type { ResponseWarning } from '../ports.ts';
 
 export type BatchStatus = 'succeeded' | 'failed' | 'canceled';
 
@@ -39,6 +49,8 @@ export interface BatchArtifact {
   task_id: string;
   owner_key_id: string;
   status: BatchStatus;
+  /** How the run went (all ok, partial, all failed, canceled), next to the job's `status`. */
+  outcome: RunOutcome;
   source: BatchSource;
   created_at: string;
   finished_at: string;
@@ -57,7 +69,7 @@ export interface BatchEvaluator {
     batch: BatchArtifact;
     gtRel: string;
     gtImageKey: string;
-  }): Promise<{ evalId: string; artifactRel: string; summary: Record<string, unknown> }>;
+  }): Promise<{ evalId: string; artifactRel: string; summary: Record<string, unknown>; warnings: ResponseWarning[] }>;
 }
 
 /** The batch artifact of a finished run; every item is settled by now (no `pending`). */
@@ -67,6 +79,7 @@ export function buildBatchArtifact(
   outcome: { status: BatchStatus; finishedAt: string; error: JobError | null; eval: Record<string, unknown> | null },
 ): BatchArtifact {
   const artifactItems = items.map(toArtifactItem);
+  const summary = summarise(artifactItems, job, outcome.finishedAt);
   return {
     kind: 'batch',
     artifact_version: 1,
@@ -75,10 +88,11 @@ export function buildBatchArtifact(
     task_id: job.taskId,
     owner_key_id: job.ownerKeyId,
     status: outcome.status,
+    outcome: runOutcome(outcome.status, summary),
     source: job.source,
     created_at: job.createdAt,
     finished_at: outcome.finishedAt,
-    summary: summarise(artifactItems, job, outcome.finishedAt),
+    summary,
     eval: outcome.eval,
     error: outcome.error,
     items: artifactItems,

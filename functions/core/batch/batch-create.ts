@@ -3,7 +3,7 @@
 // reserves the run_id (409 on reuse), stages what Step Functions cannot carry in R2, and starts the workflow.
 import { dayOf, inputsPrefixRel, isValidId, stagingPrefixRel } from '../artifact-keys.ts';
 import { type Principal, canAccess } from '../auth/api-keys.ts';
-import { globToRegExp, normaliseExts, safeRelativePath } from './data-root.ts';
+import { dataPrefix, dataRootPath, globToRegExp, normaliseExts } from './data-root.ts';
 import { ConflictError, NotFoundError, PayloadTooLargeError, TooManyFilesError, ValidationError } from '../errors.ts';
 import { type ExtractRequest, type ExtractRequestDeps, imageFromRequest } from '../extract/extract-request.ts';
 import { listDataImages, persistedInputs } from './prepare-batch.ts';
@@ -172,7 +172,7 @@ export async function createUploadBatch(deps: JobDeps, principal: Principal, req
  */
 export async function createDirBatch(deps: JobDeps, principal: Principal, body: DirBatchRequest): Promise<JobRecord> {
   const task = deps.tasks.get(body.task_id);
-  const imagesDir = safeRelativePath('images_dir', body.images_dir);
+  const imagesDir = dataRootPath('images_dir', body.images_dir, deps.settings.dataRoot);
   const glob = body.glob ?? '**/*';
   globToRegExp(glob);
   const exts = normaliseExts(body.exts);
@@ -186,10 +186,14 @@ export async function createDirBatch(deps: JobDeps, principal: Principal, body: 
   const gt = await groundTruthFromPath(deps, principal, body);
   const source = { type: 'dir' as const, images_dir: imagesDir, glob, exts, limit };
   if (!(await hasAnyImage(deps, source))) {
-    throw new NotFoundError(`No images under images_dir "${body.images_dir}" match glob "${glob}" and exts ${exts.join(',')}`, {
-      images_dir: body.images_dir,
-      data_root: deps.settings.dataRoot,
-    });
+    throw new NotFoundError(
+      `No images under images_dir "${body.images_dir}" (bucket prefix ${dataPrefix(deps.settings.dataRoot, imagesDir)}) ` +
+        `match glob "${glob}" and exts ${exts.join(',')}; see what is there with "npx ocrlty data ls ${imagesDir}"`,
+      {
+        images_dir: body.images_dir,
+        data_root: deps.settings.dataRoot,
+      },
+    );
   }
   const day = await claimRun(deps, principal, runId, task.id, now);
   return launchJob(

@@ -18,6 +18,25 @@ export function safeRelativePath(field: string, value: string): string {
   return segments.join('/');
 }
 
+/**
+ * A client path under the data root, made relative to it. Seed-style absolute paths are accepted when they
+ * start with the data root itself: with DATA_ROOT=data, "/data/batch_smoke/images" is "batch_smoke/images".
+ * Any other absolute path is a 400 that says how to address the data root.
+ */
+export function dataRootPath(field: string, value: string, dataRoot: string): string {
+  if (!value.startsWith('/')) return safeRelativePath(field, value);
+  const path = value.replace(/^\/+/, '/');
+  const root = `/${dataRoot}`;
+  if (path === root || path.startsWith(`${root}/`)) return safeRelativePath(field, path.slice(root.length + 1));
+  const example = 'batch_smoke/images';
+  throw new ValidationError(
+    `${field} "${value.slice(0, 200)}" is not under the data root. Paths are relative to the data root, the bucket prefix ` +
+      `"${dataRoot}/" (DATA_ROOT): send "${example}" (or "${root}/${example}") for files under ${dataRoot}/${example}/, ` +
+      `put them there with "npx ocrlty data put LOCAL_DIR ${example}" and list them with "npx ocrlty data ls"`,
+    { [field]: value.slice(0, 200), data_root: dataRoot },
+  );
+}
+
 /** The R2 prefix (relative to S3_PREFIX) of a directory under the data root, with a trailing slash. */
 export function dataPrefix(dataRoot: string, relDir: string): string {
   return relDir === '' ? `${dataRoot}/` : `${dataRoot}/${relDir}/`;

@@ -2,8 +2,9 @@
 // recomputed from the item rows (whatever the counters say), the batch artifact is written, the job ends.
 import { batchRel } from '../artifact-keys.ts';
 import { AppError } from '../errors.ts';
+import type { ResponseWarning } from '../ports.ts';
 import { type BatchArtifact, type BatchStatus, buildBatchArtifact } from './batch-artifact.ts';
-import { type JobError, type JobRecord, type RunItemResult, isFinal } from './job-model.ts';
+import { type JobError, type JobRecord, type RunItemResult, type RunOutcome, isFinal, runOutcome } from './job-model.ts';
 import type { JobDeps } from './job-deps.ts';
 import { FAILING_EXTRACT_CODES, errorResult, mustGetJob } from './workflow-common.ts';
 
@@ -52,14 +53,39 @@ export async function finalizeRun(deps: JobDeps, jobId: string, failure?: RunFai
 
   const error: JobError | null = failure ?? (status === 'failed' ? (job.error ?? null) : null);
   const artifact = buildBatchArtifact(job, items, { status, finishedAt, error, eval: null });
-  if (job.gt && status === 'succeeded') artifact.eval = await evaluateRun(deps, job, artifact);
+  const warnings: ResponseWarning[] = [];
+  if (job.gt && status === 'succeeded') {
+    const evaluated = await evaluateRun(deps, job, artifact);
+    artifact.eval = evaluated.eval;
+    warnings.push(...evaluated.warnings);
+  }
   const rel = batchRel(job.runDay!, runId);
   await deps.store.putJson(rel, artifact, { overwrite: true });
-  await deps.index.complete('batch', runId, status === 'failed' ? 'error' : 'ok');
+  const s = artifact.summary;
+  // The runs list reads this row only: the job's status, the outcome, the counts and the task go on it.
+  const settleRow = (final: BatchStatus, outcome: RunOutcome) =>
+    deps.index.complete('batch', runId, final === 'failed' ? 'error' : 'ok', {
+      status: final,
+      outcome,
+      total: s.total,
+      ok: s.ok,
+      err: s.err,
+      canceled: s.canceled,
+      taskId: job.taskId,
+    });
+  await settleRow(status, artifact.outcome);
   await deleteStaging(deps, job);
 
-  const s = artifact.summary;
-  const result = { run_id: runId, task_id: job.taskId, status, artifact_rel: rel, summary: s, eval: artifact.eval };
+  const result = {
+    run_id: runId,
+    task_id: job.taskId,
+    status,
+    outcome: artifact.outcome,
+    artifact_rel: rel,
+    summary: s,
+    eval: artifact.eval,
+    warnings,
+  };
   const patch = {
     finishedAt,
     result,
@@ -71,17 +97,24 @@ export async function finalizeRun(deps: JobDeps, jobId: string, failure?: RunFai
   if (!(await deps.jobs.transition(jobId, ['queued', 'running'], status, patch))) {
     // Already final (canceled while queued, or failed by a restart): keep that status, add the artifact.
     const now = await mustGetJob(deps, jobId);
+    const outcome = runOutcome(now.status as BatchStatus, s);
     await deps.jobs.update(jobId, {
       ...patch,
-      result: { ...result, status: now.status },
+      result: { ...result, status: now.status, outcome },
       progress: { ...patch.progress, stage: now.status as BatchStatus },
     });
+    if (now.status !== status) {
+      // The artifact and the index row say what the job says.
+      await deps.store.putJson(rel, { ...artifact, status: now.status, outcome }, { overwrite: true });
+      await settleRow(now.status as BatchStatus, outcome);
+    }
     status = now.status as BatchStatus;
   }
   deps.logger.info('batch_finalized', {
     job_id: jobId,
     run_id: runId,
     status,
+    outcome: runOutcome(status, s),
     total: s.total,
     ok: s.ok,
     err: s.err,
@@ -90,8 +123,17 @@ export async function finalizeRun(deps: JobDeps, jobId: string, failure?: RunFai
   return { status };
 }
 
-async function evaluateRun(deps: JobDeps, job: JobRecord, artifact: BatchArtifact): Promise<Record<string, unknown>> {
-  if (!deps.evaluator) return { error: { code: 'eval_unavailable', message: 'Evaluation is not available in this deployment' } };
+async function evaluateRun(
+  deps: JobDeps,
+  job: JobRecord,
+  artifact: BatchArtifact,
+): Promise<{ eval: Record<string, unknown>; warnings: ResponseWarning[] }> {
+  if (!deps.evaluator) {
+    return {
+      eval: { error: { code: 'eval_unavailable', message: 'Evaluation is not available in this deployment' } },
+      warnings: [],
+    };
+  }
   try {
     const out = await deps.evaluator.evaluate({
       runId: job.runId!,
@@ -100,7 +142,10 @@ async function evaluateRun(deps: JobDeps, job: JobRecord, artifact: BatchArtifac
       gtRel: job.gt!.gtRel,
       gtImageKey: job.gt!.gtImageKey,
     });
-    return { eval_id: out.evalId, artifact_rel: out.artifactRel, ...out.summary };
+    return {
+      eval: { eval_id: out.evalId, artifact_rel: out.artifactRel, ...out.summary, warnings: out.warnings },
+      warnings: out.warnings,
+    };
   } catch (err) {
     deps.logger.warn('batch_eval_error', {
       job_id: job.jobId,
@@ -108,7 +153,10 @@ async function evaluateRun(deps: JobDeps, job: JobRecord, artifact: BatchArtifac
       error: err instanceof Error ? err.name : 'unknown',
     });
     const code = err instanceof AppError ? err.code : 'internal_error';
-    return { error: { code, message: err instanceof AppError && err.expose ? err.message : 'The evaluation failed' } };
+    return {
+      eval: { error: { code, message: err instanceof AppError && err.expose ? err.message : 'The evaluation failed' } },
+      warnings: [],
+    };
   }
 }
 

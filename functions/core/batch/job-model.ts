@@ -13,6 +13,19 @@ export type JobStage = (typeof JOB_STAGES)[number];
 
 export type JobKind = 'extract' | 'batch_upload' | 'batch_dir' | 'batch_rerun';
 
+/**
+ * How a finished run went, next to its job's status (which says whether the workflow ran): every item
+ * ok → succeeded; some → partial; none → failed (the job still `succeeded`: the workflow ran); a failed or
+ * canceled job → failed or canceled.
+ */
+export type RunOutcome = 'succeeded' | 'partial' | 'failed' | 'canceled';
+
+export function runOutcome(status: 'succeeded' | 'failed' | 'canceled', counts: { total: number; ok: number }): RunOutcome {
+  if (status !== 'succeeded') return status;
+  if (counts.ok === counts.total) return 'succeeded';
+  return counts.ok === 0 ? 'failed' : 'partial';
+}
+
 export function isFinal(status: JobStatus): boolean {
   return FINAL_STATUSES.includes(status);
 }

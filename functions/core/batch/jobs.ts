@@ -5,7 +5,7 @@ import { type Principal, canAccess, isAdmin } from '../auth/api-keys.ts';
 import { ConflictError, InternalError, NotFoundError } from '../errors.ts';
 import { finalizeRun } from './finalize-run.ts';
 import type { JobDeps } from './job-deps.ts';
-import { type JobRecord, type JobStatus, isFinal, pollUrl } from './job-model.ts';
+import { type JobRecord, type JobStatus, type RunOutcome, isFinal, pollUrl } from './job-model.ts';
 
 export const newJobId = (): string => `job_${randomBytes(12).toString('hex')}`;
 
@@ -109,6 +109,7 @@ export function jobView(job: JobRecord): Record<string, unknown> {
     job_id: job.jobId,
     kind: job.kind,
     status: job.status,
+    outcome: jobOutcome(job),
     progress: { ...job.progress, canceled: job.canceledItems },
     cancel_requested: job.cancelRequested,
     task_id: job.taskId,
@@ -123,6 +124,14 @@ export function jobView(job: JobRecord): Record<string, unknown> {
     result: job.result ?? null,
     error: job.error ?? null,
   };
+}
+
+/** A final job's outcome: its run's (all ok, partial, all failed, canceled); a one-image job's is its status. */
+export function jobOutcome(job: JobRecord): RunOutcome | null {
+  if (!isFinal(job.status)) return null;
+  const fromRun = job.result?.outcome;
+  if (typeof fromRun === 'string') return fromRun as RunOutcome;
+  return job.status as RunOutcome;
 }
 
 /** The 202 body of an async endpoint (or of a sync one whose job outlived the wait). */

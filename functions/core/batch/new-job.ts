@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { batchRel, dayOf, isValidId } from '../artifact-keys.ts';
 import { type Principal, hasScope } from '../auth/api-keys.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
-import { dataFileRel, safeRelativePath } from './data-root.ts';
+import { dataFileRel, dataRootPath } from './data-root.ts';
 import type { JobDeps } from './job-deps.ts';
 import { type BatchSource, type GroundTruthRef, type JobKind, type JobRecord, emptyProgress } from './job-model.ts';
 import { executionNameOf, newJobId } from './jobs.ts';
@@ -100,7 +100,7 @@ export async function groundTruthFromPath(
   if (body.gt_path === undefined && body.gt_image_key === undefined) return undefined;
   requireDebugRun(deps, principal, 'gt_path');
   if (body.gt_path === undefined) throw new ValidationError('gt_image_key needs gt_path');
-  const rel = safeRelativePath('gt_path', body.gt_path);
+  const rel = dataRootPath('gt_path', body.gt_path, deps.settings.dataRoot);
   if (rel === '') throw new ValidationError('gt_path must name a file under the data root', { gt_path: body.gt_path });
   const gtRel = dataFileRel(deps.settings.dataRoot, rel);
   if ((await deps.store.getBytes(gtRel)) === undefined) {

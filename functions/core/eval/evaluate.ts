@@ -4,9 +4,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { dayOf, evalRel, isValidId } from '../artifact-keys.ts';
 import { type Principal, canAccess, hasScope } from '../auth/api-keys.ts';
 import type { BatchArtifact } from '../batch/batch-artifact.ts';
-import { dataFileRel, safeRelativePath } from '../batch/data-root.ts';
+import { dataFileRel, dataRootPath } from '../batch/data-root.ts';
 import { ConflictError, ForbiddenError, NotFoundError, PayloadTooLargeError, ValidationError } from '../errors.ts';
-import type { ArtifactIndex, ArtifactStore, Clock, Logger } from '../ports.ts';
+import type { ArtifactIndex, ArtifactStore, Clock, Logger, ResponseWarning } from '../ports.ts';
 import {
   type EvalItem,
   type EvalMetrics,
@@ -56,6 +56,8 @@ export interface EvalArtifact {
   duplicate_items: string[];
   records: RecordResult[];
   mismatches: Mismatch[];
+  /** `gt_no_match` when the ground truth matched nothing (wrong gt_image_key, other file names). */
+  warnings: ResponseWarning[];
 }
 
 export const newEvalId = (now: Date): string =>
@@ -94,7 +96,7 @@ export function evalSummary(metrics: EvalMetrics, mismatches: number): Record<st
 export async function evaluateBatch(
   deps: EvalDeps,
   input: { runId: string; ownerKeyId: string; batch: BatchArtifact; gtRel: string; gtImageKey: string },
-): Promise<{ evalId: string; artifactRel: string; summary: Record<string, unknown> }> {
+): Promise<{ evalId: string; artifactRel: string; summary: Record<string, unknown>; warnings: ResponseWarning[] }> {
   const bytes = await deps.store.getBytes(input.gtRel);
   if (bytes === undefined) throw new NotFoundError('The ground-truth file was not found', { gt_rel: input.gtRel });
   if (bytes.length > MAX_GT_BYTES) {
@@ -108,6 +110,7 @@ export async function evaluateBatch(
   }
   const gt = parseGroundTruth(doc, input.gtImageKey);
   const result = compareRun(gt.records, input.batch.items as EvalItem[], deps.settings.amountTolerance);
+  const warnings = groundTruthWarnings(doc, gt, input.gtImageKey, result.metrics);
 
   const now = deps.clock.now();
   const evalId = newEvalId(now);
@@ -143,6 +146,7 @@ export async function evaluateBatch(
     duplicate_items: result.duplicate_items,
     records: result.records,
     mismatches: result.mismatches,
+    warnings,
   };
 
   await deps.index.claim(
@@ -173,7 +177,49 @@ export async function evaluateBatch(
     exact_match_rate: result.metrics.exact_match_rate,
     field_accuracy: result.metrics.field_accuracy,
   });
-  return { evalId, artifactRel: rel, summary: evalSummary(result.metrics, result.mismatches.length) };
+  return { evalId, artifactRel: rel, summary: evalSummary(result.metrics, result.mismatches.length), warnings };
+}
+
+/** Keys a GT record may name its image under, to suggest when `gt_image_key` named none of them. */
+const IMAGE_KEY_HINTS = ['file', 'image', 'image_file', 'filename', 'file_name', 'name', 'path'];
+
+/**
+ * `gt_no_match` when the ground truth matched nothing: no record has `gt_image_key` (saying which key the
+ * records do use), or none of their names is a file of the run. Otherwise no warning.
+ */
+export function groundTruthWarnings(
+  doc: unknown,
+  gt: ParsedGroundTruth,
+  imageKey: string,
+  metrics: Pick<EvalMetrics, 'matched' | 'run_items'>,
+): ResponseWarning[] {
+  if (gt.records.length === 0) {
+    const list = (Array.isArray(doc) ? doc : ((doc as { records?: unknown[] }).records ?? [])) as unknown[];
+    if (list.length === 0)
+      return [{ code: 'gt_no_match', message: 'The ground-truth file holds no records: nothing was evaluated' }];
+    const used = IMAGE_KEY_HINTS.filter((k) =>
+      list.some((r) => typeof r === 'object' && r !== null && typeof (r as Record<string, unknown>)[k] === 'string'),
+    );
+    return [
+      {
+        code: 'gt_no_match',
+        message:
+          `No ground-truth record has "${imageKey.slice(0, 64)}" (gt_image_key): all ${list.length} were skipped and nothing was evaluated` +
+          (used.length > 0 ? `; the records name their image under ${used.map((k) => `"${k}"`).join(', ')}` : ''),
+      },
+    ];
+  }
+  if (metrics.matched === 0) {
+    return [
+      {
+        code: 'gt_no_match',
+        message:
+          `None of the ${gt.records.length} ground-truth records matches one of the run's ${metrics.run_items} files by name ` +
+          `(the basename of "${imageKey.slice(0, 64)}" against each item's file): nothing was evaluated`,
+      },
+    ];
+  }
+  return [];
 }
 
 /** Eval routes exist only in debug mode (404 otherwise, as if absent) and need the "debug:run" scope. */
@@ -208,7 +254,7 @@ export async function evaluateExistingRun(
     if (entry.status === 'pending') throw new ConflictError(`Run "${runId}" is still running`, { run_id: runId });
     throw new NotFoundError(`Run "${runId}" not found`, { run_id: runId });
   }
-  const relPath = safeRelativePath('gt_path', body.gt_path);
+  const relPath = dataRootPath('gt_path', body.gt_path, deps.settings.dataRoot);
   if (relPath === '') throw new ValidationError('gt_path must name a file under the data root', { gt_path: body.gt_path });
   const gtRel = dataFileRel(deps.settings.dataRoot, relPath);
   const exists = await deps.store.getBytes(gtRel);
@@ -220,7 +266,7 @@ export async function evaluateExistingRun(
     gtRel,
     gtImageKey: body.gt_image_key ?? 'file',
   });
-  return { eval_id: out.evalId, run_id: runId, artifact_rel: out.artifactRel, ...out.summary };
+  return { eval_id: out.evalId, run_id: runId, artifact_rel: out.artifactRel, ...out.summary, warnings: out.warnings };
 }
 
 /** GET /v1/evals/{eval_id}: the eval artifact, for its owner or an admin, in debug mode with "debug:run". */

@@ -5,13 +5,19 @@ import { type ReadDeps, fitForResponse, itemsUrl, ownedEntry, readEntry } from '
 import type { RunItem, RunItemStatus } from '../batch/job-model.ts';
 import type { ArtifactIndexEntry } from '../ports.ts';
 
-/** A run as the list shows it: what the index row knows, no R2 read. */
+/**
+ * A run as the list shows it: what the index row knows, no R2 read. `status` is the job's (running until
+ * FinalizeBatch settles the row), `outcome` how the run went; rows finalized before outcomes existed
+ * fall back to their ok/error status.
+ */
 export function runView(e: ArtifactIndexEntry): Record<string, unknown> {
+  const legacy = e.status === 'ok' ? 'succeeded' : 'failed';
   return {
     run_id: e.id,
-    task_id: e.taskId ?? null,
-    // The index row is 'pending' until FinalizeBatch writes the batch artifact.
-    status: e.status === 'pending' ? 'running' : e.status === 'ok' ? 'finished' : 'failed',
+    task_id: e.run?.taskId || e.taskId || null,
+    status: e.status === 'pending' ? 'running' : (e.run?.status ?? legacy),
+    outcome: e.status === 'pending' ? null : (e.run?.outcome ?? legacy),
+    counts: e.run ? { total: e.run.total, ok: e.run.ok, err: e.run.err, canceled: e.run.canceled } : null,
     day: e.day,
     created_at: e.createdAt,
     artifact_rel: e.rel,

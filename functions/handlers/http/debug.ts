@@ -7,7 +7,7 @@ import {
   getDebugRaw,
   listDebugArtifacts,
 } from '../../core/debug/debug-artifacts.ts';
-import { type HttpDeps, httpHandler, ok } from '../../http/chain.ts';
+import { type HttpDeps, type HttpResponse, acceptsJson, httpHandler, ok } from '../../http/chain.ts';
 import { parseBackupQuery, parseDebugListQuery } from '../../http/read-validators.ts';
 import { debugDepsOf } from './read-deps.ts';
 
@@ -28,10 +28,25 @@ export const makeGetDebugRawHandler = (getDeps: () => Promise<DebugHttpDeps>) =>
     ok(await getDebugRaw(deps, req.principal!, req.params.request_id!)),
   );
 
+/**
+ * The archive can be up to 50 MB, far over a Lambda response, so it is never in the answer: a seed-style
+ * `curl -L -o backup.tar.gz` follows the 302 to the presigned archive; `Accept: application/json` gets the
+ * link, counts and manifest as JSON instead.
+ */
 export const makeDebugBackupHandler = (getDeps: () => Promise<DebugHttpDeps>) =>
-  httpHandler('debug-artifacts-backup', getDeps, async (req, deps) =>
-    ok(await exportDebugBackup(deps, req.principal!, parseBackupQuery(req.query))),
-  );
+  httpHandler('debug-artifacts-backup', getDeps, async (req, deps): Promise<HttpResponse> => {
+    const backup = await exportDebugBackup(deps, req.principal!, parseBackupQuery(req.query));
+    if (acceptsJson(req.headers.accept)) return ok(backup);
+    const url = String(backup.download_url);
+    return {
+      statusCode: 302,
+      headers: { Location: url, 'Cache-Control': 'no-store' },
+      text:
+        `The backup archive (${String(backup.objects)} objects) is at the Location of this redirect, valid for ` +
+        `${String(backup.expires_in_s)} s. Follow it: curl -L -o backup.tar.gz ... ` +
+        `(send "Accept: application/json" for the link and the counts as JSON).\n${url}\n`,
+    };
+  });
 
 const deps = async (): Promise<DebugHttpDeps> => debugDepsOf(await appDeps());
 
