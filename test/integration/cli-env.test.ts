@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
-import { type LocalProcess, runCli, startLocalProcess, stopLocalProcess } from '../support/processes.ts';
+import { type LocalProcess, runCli, startLocalProcess, stopLocalProcess, stopWith } from '../support/processes.ts';
 
 const project = mkdtempSync(join(tmpdir(), 'ocrlty-dotenv-'));
 const started: LocalProcess[] = [];
@@ -15,8 +15,12 @@ const env = Object.fromEntries(
   ),
 );
 
-afterAll(() => {
-  for (const p of started) p.child.kill('SIGKILL');
+afterAll(async () => {
+  // SIGTERM: bin/node22.mjs passes it on, so a stack left running by a failed test stops too (SIGKILL
+  // would kill only the wrapper and orphan the stack).
+  await Promise.all(
+    started.filter((p) => p.child.exitCode === null && p.child.signalCode === null).map((p) => stopWith(p, 'SIGTERM')),
+  );
   rmSync(project, { recursive: true, force: true });
 });
 

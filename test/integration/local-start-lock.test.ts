@@ -5,14 +5,25 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { type LocalProcess, runCli, runLocalProcessToExit, startLocalProcess, stopLocalProcess } from '../support/processes.ts';
+import {
+  type LocalProcess,
+  runCli,
+  runLocalProcessToExit,
+  startLocalProcess,
+  stopLocalProcess,
+  stopWith,
+} from '../support/processes.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'ocrlty-lock-'));
 const env = { ...process.env, LOCAL_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'ERROR' };
 const started: LocalProcess[] = [];
 
-afterAll(() => {
-  for (const p of started) p.child.kill('SIGKILL');
+afterAll(async () => {
+  // SIGTERM: bin/node22.mjs passes it on, so a stack left running by a failed test stops too (SIGKILL
+  // would kill only the wrapper and orphan the stack).
+  await Promise.all(
+    started.filter((p) => p.child.exitCode === null && p.child.signalCode === null).map((p) => stopWith(p, 'SIGTERM')),
+  );
   const pid = lockPid();
   if (pid) {
     try {

@@ -83,6 +83,11 @@ export function runCli(
 
 /** Stops a local process with Ctrl-C and gives its exit code. */
 export async function stopLocalProcess(p: LocalProcess): Promise<number | null> {
-  p.child.kill('SIGINT');
+  return stopWith(p, 'SIGINT');
+}
+
+/** Sends a signal the wrapper passes on to the stack (SIGINT, SIGTERM) and waits for the exit. */
+export async function stopWith(p: LocalProcess, signal: 'SIGINT' | 'SIGTERM'): Promise<number | null> {
+  p.child.kill(signal);
   return p.exited;
 }
