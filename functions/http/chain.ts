@@ -240,7 +240,7 @@ function toResult(res: HttpResponse, requestId: string): APIGatewayProxyResult {
   return {
     statusCode: res.statusCode,
     headers: { 'Content-Type': 'application/json', ...res.headers, 'X-Request-ID': requestId },
-    body: res.body === undefined ? '' : JSON.stringify(res.body),
+    body: res.text ?? (res.body === undefined ? '' : JSON.stringify(res.body)),
   };
 }
 
@@ -250,3 +250,10 @@ export function acceptsJson(accept: string | undefined): boolean {
 }
 
 export const ok = (body: unknown, statusCode = 200): HttpResponse => ({ statusCode, body });
+
+/** A non-JSON answer (an HTML page, a script). */
+export const textResponse = (text: string, contentType: string, headers: Record<string, string> = {}): HttpResponse => ({
+  statusCode: 200,
+  text,
+  headers: { 'Content-Type': contentType, ...headers },
+});
