@@ -240,7 +240,7 @@ function toResult(res: HttpResponse, requestId: string): APIGatewayProxyResult {
   return {
     statusCode: res.statusCode,
     headers: { 'Content-Type': 'application/json', ...res.headers, 'X-Request-ID': requestId },
-    body: res.text ?? (res.body === undefined ? '' : JSON.stringify(res.body)),
+    body: res.body === undefined ? '' : JSON.stringify(res.body),
   };
 }
 

@@ -301,7 +301,14 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
       day,
       { name: 'limit', description: 'At most this many objects.', schema: { type: 'integer', minimum: 1 } },
     ],
-    responses: { 200: { description: 'Where to download the archive.', schema: 'debug-backup' } },
+    responses: {
+      200: { description: 'With `Accept: application/json`: where to download the archive.', schema: 'debug-backup' },
+      302: {
+        description: 'A redirect to the short-lived archive link (use `curl -L`); the body says so in plain text.',
+        content: { 'text/plain': { type: 'string' } },
+        headers: { Location: { description: 'The presigned archive URL.', schema: { type: 'string', format: 'uri' } } },
+      },
+    },
   },
   openapi: {
     summary: 'This document (OpenAPI 3.1)',
