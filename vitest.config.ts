@@ -8,5 +8,7 @@ export default defineConfig({
     // Integration files each start their own local stack; two cores, so keep the fan-out small.
     maxWorkers: 2,
     reporters: ['default', './test/summary-reporter.ts'],
+    // Validates every response the local stack gave against /openapi.json after the run (see the file).
+    globalSetup: ['./test/support/openapi-guard.ts'],
   },
 });

@@ -34,6 +34,8 @@ export interface RouteDefinition {
   memoryMb?: number;
   /** Exists only with DEBUG_MODE=1: otherwise 404 for every key, before the scope check (seed §8.7). */
   debugOnly?: boolean;
+  /** Files (repo-relative) copied into `docs-assets/` beside the Lambda bundle: vendored browser assets. */
+  bundleFiles?: string[];
 }
 
 /** What creating a job touches: the job row, the run's index row, staged inputs, the workflow. */
@@ -89,6 +91,26 @@ export const ROUTES: readonly RouteDefinition[] = [
     needs: ['artifacts:write', 'bucket:write', 'model'],
     timeoutS: 29,
     memoryMb: 1024,
+  },
+  // The API description (no key): the OpenAPI 3.1 document and its rendered page with vendored assets.
+  ...readRoutes(
+    'functions/handlers/http/docs.ts',
+    [
+      ['openapi', 'GET', '/openapi.json', 'openApiHandler', []],
+      ['docs', 'GET', '/docs', 'docsHandler', []],
+    ],
+    { scope: 'none' },
+  ),
+  {
+    id: 'docs-asset',
+    method: 'GET',
+    path: '/docs/{asset}',
+    handler: 'functions/handlers/http/docs.ts',
+    export: 'docsAssetHandler',
+    scope: 'none',
+    body: 'none',
+    needs: [],
+    bundleFiles: ['node_modules/swagger-ui-dist/swagger-ui-bundle.js', 'node_modules/swagger-ui-dist/swagger-ui.css'],
   },
   // Jobs and batches (seed §8.3–8.6). Creating a job stages inputs in R2 and starts the workflow.
   {

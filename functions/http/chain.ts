@@ -250,3 +250,10 @@ export function acceptsJson(accept: string | undefined): boolean {
 }
 
 export const ok = (body: unknown, statusCode = 200): HttpResponse => ({ statusCode, body });
+
+/** A non-JSON answer (an HTML page, a script). */
+export const textResponse = (text: string, contentType: string, headers: Record<string, string> = {}): HttpResponse => ({
+  statusCode: 200,
+  text,
+  headers: { 'Content-Type': contentType, ...headers },
+});

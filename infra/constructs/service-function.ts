@@ -32,6 +32,8 @@ export interface ServiceFunctionProps {
   verifiesKeys?: boolean;
   needsContext: NeedsContext;
   repoRoot: string;
+  /** Repo-relative files copied into `docs-assets/` beside the bundle. @default none */
+  bundleFiles?: readonly string[];
 }
 
 /**
@@ -39,7 +41,7 @@ export interface ServiceFunctionProps {
  * maps, the AWS SDK v3 bundled and tree-shaken rather than taken from the runtime, and the prompt and
  * schema folders copied next to index.mjs where the task catalog looks for them at cold start.
  */
-export function bundlingOptions(): BundlingOptions {
+export function bundlingOptions(bundleFiles: readonly string[] = []): BundlingOptions {
   return {
     format: OutputFormat.ESM,
     target: 'node22',
@@ -59,6 +61,8 @@ export function bundlingOptions(): BundlingOptions {
         `cp -R "${inputDir}/prompts" "${outputDir}/prompts"`,
         `mkdir -p "${outputDir}/schemas"`,
         `cp -R "${inputDir}/schemas/tasks" "${outputDir}/schemas/tasks"`,
+        ...(bundleFiles.length > 0 ? [`mkdir -p "${outputDir}/docs-assets"`] : []),
+        ...bundleFiles.map((f) => `cp "${inputDir}/${f}" "${outputDir}/docs-assets/"`),
       ],
     },
   };
@@ -92,7 +96,7 @@ export class ServiceFunction extends Construct {
     for (const statement of plan.statements) this.role.addToPolicy(statement);
 
     const code = settings.bundle
-      ? { entry: join(props.repoRoot, props.entry), handler: props.exportName, bundling: bundlingOptions() }
+      ? { entry: join(props.repoRoot, props.entry), handler: props.exportName, bundling: bundlingOptions(props.bundleFiles) }
       : {
           // Template tests only (-c bundle=false): code that refuses to run if it is ever deployed.
           code: Code.fromInline(

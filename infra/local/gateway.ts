@@ -30,6 +30,18 @@ export interface GatewayOptions {
   host?: string;
   /** Called for each request that reached a handler: the gateway's access log. */
   onAccess?: (entry: { method: string; path: string; status: number; ms: number; requestId: string }) => void;
+  /** Called with every answer, the gateway's own errors included: tests record them to check the OpenAPI document. */
+  onResponse?: (entry: RecordedResponse) => void;
+}
+
+/** One answer as a client saw it; `routeId` is null when no route matched. */
+export interface RecordedResponse {
+  routeId: string | null;
+  method: string;
+  path: string;
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
 }
 
 export interface Gateway {
@@ -84,6 +96,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     const started = Date.now();
     const url = new URL(req.url ?? '/', 'http://local');
     const method = (req.method ?? 'GET').toUpperCase();
+    let routeId: string | null = null;
+    const reply = (r: ServerResponse, status: number, payload: { body: string; requestId: string }, extra = {}) => {
+      const headers = send(r, status, payload, extra);
+      opts.onResponse?.({ routeId, method, path: url.pathname, status, headers, body: Buffer.from(payload.body) });
+    };
     // CORS as API Gateway does it: preflights answered by the gateway, its own errors carry the headers too.
     const origin = originOf(req.headers as Record<string, string | undefined>);
     const cors = origin ? corsHeaders(origin, corsAllowlist()) : {};
@@ -91,7 +108,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       await drain(req);
       const methods = ROUTES.filter((r) => matchPath(r.path, url.pathname)).map((r) => r.method);
       if (methods.length === 0) {
-        send(res, 404, errorPayload('not_found', `No route for ${method} ${url.pathname}`, req), cors);
+        reply(res, 404, errorPayload('not_found', `No route for ${method} ${url.pathname}`, req), cors);
         return;
       }
       res.writeHead(204, preflightHeaders(origin, corsAllowlist(), methods));
@@ -99,10 +116,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       return;
     }
     const found = findRoute(method, url.pathname);
+    routeId = found?.route.id ?? null;
     if (!found) {
       await drain(req);
       const known = ROUTES.some((r) => matchPath(r.path, url.pathname));
-      send(
+      reply(
         res,
         404,
         errorPayload(
@@ -116,7 +134,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     }
     const body = await readBody(req, API_GATEWAY_MAX_BODY);
     if (body === 'too_large') {
-      send(res, 413, errorPayload('payload_too_large', 'Request body exceeds the API Gateway limit of 10 MB', req), cors);
+      reply(res, 413, errorPayload('payload_too_large', 'Request body exceeds the API Gateway limit of 10 MB', req), cors);
       return;
     }
     const event = toProxyEvent(req, url, method, found.route, found.params, body);
@@ -127,7 +145,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         auth = await (await authorizer())(toAuthorizerEvent(event), fakeContext('authorizer'));
       } catch (err) {
         const unauthorized = err instanceof Error && err.message === 'Unauthorized';
-        send(
+        reply(
           res,
           unauthorized ? 401 : 500,
           unauthorized
@@ -139,7 +157,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       }
       const allowed = auth.policyDocument.Statement.some((s) => 'Effect' in s && s.Effect === 'Allow');
       if (!allowed) {
-        send(res, 403, errorPayload('forbidden', 'The API key is not allowed to call this API', req), cors);
+        reply(res, 403, errorPayload('forbidden', 'The API key is not allowed to call this API', req), cors);
         return;
       }
       event.requestContext.authorizer = { principalId: auth.principalId, ...(auth.context ?? {}) };
@@ -151,8 +169,17 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     const result = await fn(event, fakeContext(found.route.id, (found.route.timeoutS ?? 29) * 1000));
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(result.headers ?? {})) headers[k] = String(v);
+    const bytes = result.body ? Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8') : undefined;
     res.writeHead(result.statusCode, headers);
-    res.end(result.body ? Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8') : undefined);
+    res.end(bytes);
+    opts.onResponse?.({
+      routeId: found.route.id,
+      method,
+      path: url.pathname,
+      status: result.statusCode,
+      headers,
+      body: bytes ?? Buffer.alloc(0),
+    });
     opts.onAccess?.({
       method,
       path: url.pathname,
@@ -336,7 +363,9 @@ function send(
   status: number,
   payload: { body: string; requestId: string },
   extra: Record<string, string> = {},
-): void {
-  res.writeHead(status, { 'Content-Type': 'application/json', 'X-Request-ID': payload.requestId, ...extra });
+): Record<string, string> {
+  const headers = { 'Content-Type': 'application/json', 'X-Request-ID': payload.requestId, ...extra };
+  res.writeHead(status, headers);
   res.end(payload.body);
+  return headers;
 }

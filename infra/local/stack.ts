@@ -24,6 +24,7 @@ export interface LocalStackOptions {
   /** Extra environment for the handlers (tests set DEBUG_MODE, VLLM_BASE_URL…). */
   env?: Record<string, string | undefined>;
   onAccess?: Parameters<typeof startGateway>[0]['onAccess'];
+  onResponse?: Parameters<typeof startGateway>[0]['onResponse'];
 }
 
 export interface LocalStack {
@@ -141,6 +142,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       port: opts.port,
       ...(opts.host ? { host: opts.host } : {}),
       ...(opts.onAccess ? { onAccess: opts.onAccess } : {}),
+      ...(opts.onResponse ? { onResponse: opts.onResponse } : {}),
     });
     const endpoints: EndpointsFile = { pid: process.pid, api: gateway.url, dynamodb: dynamo.endpoint, s3: s3.endpoint, tables };
     const endpointsFile = join(dataDir, 'endpoints.json');

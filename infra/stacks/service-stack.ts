@@ -89,6 +89,7 @@ export class ServiceStack extends Stack {
           timeoutS: route.timeoutS ?? DEFAULT_ROUTE_TIMEOUT_S,
           ...(route.memoryMb ? { memoryMb: route.memoryMb } : {}),
           ...(slots !== undefined ? { reservedConcurrency: slots } : {}),
+          ...(route.bundleFiles ? { bundleFiles: route.bundleFiles } : {}),
         }),
       );
     }

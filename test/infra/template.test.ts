@@ -68,11 +68,17 @@ describe('API Gateway', () => {
     }
   });
 
-  test('leaves only /health and /ready open', () => {
+  test('leaves only /health, /ready and the API description open', () => {
     const open = [...apiMethods(dev.service)].filter(
       ([k, m]) => !k.startsWith('OPTIONS ') && m.Properties!.AuthorizationType === 'NONE',
     );
-    expect(open.map(([k]) => k).sort()).toEqual(['GET /health', 'GET /ready']);
+    expect(open.map(([k]) => k).sort()).toEqual([
+      'GET /docs',
+      'GET /docs/{asset}',
+      'GET /health',
+      'GET /openapi.json',
+      'GET /ready',
+    ]);
   });
 
   test("sends each route to its own function's exported handler through a Lambda proxy integration", () => {

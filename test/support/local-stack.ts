@@ -7,6 +7,7 @@ import { type AppDeps, appDeps } from '../../functions/adapters/container.ts';
 import type { Role, Scope } from '../../functions/core/auth/api-keys.ts';
 import { createKey } from '../../functions/core/auth/manage-keys.ts';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
+import { recordResponse } from './response-recorder.ts';
 
 export interface CallOptions {
   key?: string;
@@ -34,7 +35,12 @@ let counter = 0;
 
 export async function startTestStack(env: Record<string, string> = {}): Promise<TestStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ocrlty-test-'));
-  const stack = await startLocalStack({ dataDir, port: 0, env: { LOG_LEVEL: 'ERROR', VLLM_RETRY_BASE_MS: '5', ...env } });
+  const stack = await startLocalStack({
+    dataDir,
+    port: 0,
+    env: { LOG_LEVEL: 'ERROR', VLLM_RETRY_BASE_MS: '5', ...env },
+    onResponse: recordResponse,
+  });
   const deps = await appDeps();
   return {
     url: stack.url,
