@@ -24,7 +24,9 @@ function escapeXml(s: string): string {
 
 /** An SVG of dark receipt text on a transparent background (rendered by librsvg with fontconfig's fonts). */
 export function receiptTextSvg(width: number, height: number, lines: readonly string[] = RECEIPT_LINES): Buffer {
-  const fontSize = Math.round(height / (lines.length * 2.2));
+  // Monospace glyphs are ~0.6 em wide: the longest line takes 84% of the width at most.
+  const longest = Math.max(...lines.map((l) => l.length));
+  const fontSize = Math.round(Math.min(height / (lines.length * 2.2), (width * 0.84) / (longest * 0.6)));
   const lineHeight = Math.round(fontSize * 1.6);
   const top = Math.round((height - lineHeight * lines.length) / 2) + fontSize;
   const text = lines

@@ -67,6 +67,8 @@ export function makePdf(pages: readonly PdfPage[]): Buffer {
   return Buffer.from(out, 'latin1');
 }
 
+const total = (label: string, amount: string) => label.padEnd(54 - amount.length) + amount;
+
 /** A two-page invoice: header, parties and the first lines on page 1; more lines and totals on page 2. */
 export function invoicePdf(): Buffer {
   return makePdf([
@@ -95,10 +97,10 @@ export function invoicePdf(): Buffer {
         'Stapler heavy duty            1        18.40     18.40',
         'Delivery                      1         7.50      7.50',
         '',
-        'Subtotal                                       269.60',
-        'VAT 20%                                         53.92',
-        'Total GBP                                      323.52',
-        'Amount due                                     323.52',
+        total('Subtotal', '269.60'),
+        total('VAT 20%', '53.92'),
+        total('Total GBP', '323.52'),
+        total('Amount due', '323.52'),
         '',
         'Pay to: Northwind Supplies Ltd, IBAN GB00 NWBK 6016 1331 9268 19',
       ],
