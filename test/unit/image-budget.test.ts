@@ -113,13 +113,20 @@ describe('planDocument', () => {
 
   test('more pages than MAX_DOCUMENT_PAGES are too_many_pages whatever the context', () => {
     const err = catchError(() =>
-      planDocument(Array(9).fill({ width: 100, height: 100 }), DEFAULT_PIXEL_BUDGET, { ...SEED_CONTEXT, maxModelLen: 1e6 }, PROMPT),
+      planDocument(
+        Array(9).fill({ width: 100, height: 100 }),
+        DEFAULT_PIXEL_BUDGET,
+        { ...SEED_CONTEXT, maxModelLen: 1e6 },
+        PROMPT,
+      ),
     );
     expect((err as TooManyPagesError).details).toEqual({ pages: 9, max_document_pages: 8 });
   });
 
   test('a prompt that leaves no room for one readable page is context_length_exceeded with the numbers', () => {
-    const err = catchError(() => planDocument([{ width: 800, height: 600 }], DEFAULT_PIXEL_BUDGET, SEED_CONTEXT, 'x'.repeat(5000)));
+    const err = catchError(() =>
+      planDocument([{ width: 800, height: 600 }], DEFAULT_PIXEL_BUDGET, SEED_CONTEXT, 'x'.repeat(5000)),
+    );
     expect(err).toBeInstanceOf(ContextLengthExceededError);
     expect((err as ContextLengthExceededError).statusCode).toBe(422);
     expect((err as ContextLengthExceededError).details).toMatchObject({ pages: 1, max_model_len: 4096, max_tokens: 1024 });

@@ -8,7 +8,12 @@ import {
   normaliseDocument,
 } from '../../functions/core/images/normalise.ts';
 import { sniffDocumentType } from '../../functions/core/images/sniff.ts';
-import { PayloadTooLargeError, TooManyPagesError, UnsupportedMediaTypeError, ValidationError } from '../../functions/core/errors.ts';
+import {
+  PayloadTooLargeError,
+  TooManyPagesError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from '../../functions/core/errors.ts';
 import { GIF, makePng } from '../support/images.ts';
 
 /** A decoder that reports a given structure and "renders" each page as its size in text. */
@@ -62,9 +67,21 @@ describe('sniffing', () => {
 
 describe('normaliseDocument', () => {
   test('sends every page at its planned size and records what was sent', async () => {
-    const decoder = new FakeDecoder({ pageCount: 2, pages: [{ width: 595, height: 842 }, { width: 595, height: 842 }] });
+    const decoder = new FakeDecoder({
+      pageCount: 2,
+      pages: [
+        { width: 595, height: 842 },
+        { width: 595, height: 842 },
+      ],
+    });
     const doc = await normaliseDocument(decoder, PDF, REQUEST);
-    expect(doc.original).toMatchObject({ mime_type: 'application/pdf', pages: 2, width: 595, height: 842, byte_length: PDF.length });
+    expect(doc.original).toMatchObject({
+      mime_type: 'application/pdf',
+      pages: 2,
+      width: 595,
+      height: 842,
+      byte_length: PDF.length,
+    });
     expect(doc.pages.map((p) => p.page)).toEqual([1, 2]);
     for (const p of doc.pages) {
       expect(p.bytes.toString()).toBe(`${p.width}x${p.height}`);
