@@ -90,7 +90,10 @@ export async function makePhotoJpeg(opts: PhotoOptions = {}): Promise<Buffer> {
   ]);
   // Upright content stored the way a phone held sideways writes it: turned 90° anticlockwise, with
   // orientation 6 telling viewers to turn it back.
-  if (opts.orientation === 6) image = sharp(await image.png().toBuffer()).rotate(270);
+  if (opts.orientation === 6) {
+    const upright = await image.raw().toBuffer();
+    image = sharp(upright, { raw: { width, height, channels: 3 } }).rotate(270);
+  }
   let out = image.jpeg({ quality: opts.quality ?? 90 });
   if (opts.orientation === 6) out = out.withMetadata({ orientation: 6 });
   if (opts.gps) {
