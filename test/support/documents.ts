@@ -94,7 +94,8 @@ export async function makePhotoJpeg(opts: PhotoOptions = {}): Promise<Buffer> {
     const upright = await image.raw().toBuffer();
     image = sharp(upright, { raw: { width, height, channels: 3 } }).rotate(270);
   }
-  let out = image.jpeg({ quality: opts.quality ?? 90 });
+  // Default qualities put both shapes at 3–4 MB, like a phone's 12 MP JPEG.
+  let out = image.jpeg({ quality: opts.quality ?? (opts.orientation === 6 ? 85 : 90) });
   if (opts.orientation === 6) out = out.withMetadata({ orientation: 6 });
   if (opts.gps) {
     out = out.withExifMerge({
