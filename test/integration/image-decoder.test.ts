@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { LibraryDocumentDecoder } from '../../functions/adapters/images/decoder.ts';
 import { DEFAULT_PIXEL_BUDGET } from '../../functions/core/images/budget.ts';
+import { checkInput } from '../../functions/core/images/image.ts';
 import { type NormaliseRequest, normaliseDocument } from '../../functions/core/images/normalise.ts';
 import { EncryptedDocumentError, PayloadTooLargeError, TooManyPagesError, ValidationError } from '../../functions/core/errors.ts';
 import { makeMultiPageTiff, makePhotoJpeg } from '../support/documents.ts';
@@ -17,8 +18,12 @@ const REQUEST: NormaliseRequest = {
   budget: DEFAULT_PIXEL_BUDGET,
   context: { maxModelLen: 4096, maxTokens: 1024, minPageTokens: 640, maxDocumentPages: 8 },
   promptText: readFileSync(join(import.meta.dirname, '..', '..', 'prompts', 'receipt_fields_v1.md'), 'utf8'),
-  limits: { maxImageBytes: 25_000_000, maxImagePixels: 50_000_000 },
+  limits: { maxImagePixels: 50_000_000 },
 };
+
+/** The pipeline as the extract paths run it: the cheap checks, then normalisation. */
+const normalise = (bytes: Buffer) =>
+  normaliseDocument(decoder, checkInput(bytes, undefined, { maxImageBytes: 25_000_000 }), REQUEST);
 
 /** Mean luminance (0–255) of a horizontal band of the image, from `from` to `to` as fractions of its height. */
 async function bandLuminance(jpeg: Buffer, from: number, to: number): Promise<number> {
@@ -46,7 +51,7 @@ describe('photos', () => {
   });
 
   test('a 12 MP photo is sent as one page within max_pixels, in multiples of 32', async () => {
-    const doc = await normaliseDocument(decoder, photo, REQUEST);
+    const doc = await normalise(photo);
     expect(doc.original).toMatchObject({ mime_type: 'image/jpeg', width: 4000, height: 3000, pages: 1 });
     expect(doc.pages).toHaveLength(1);
     const [page] = doc.pages;
@@ -62,7 +67,7 @@ describe('photos', () => {
     expect(source).toMatchObject({ width: 4000, height: 3000, orientation: 6 });
     expect(rotatedPhoto.includes('GPS', 0, 'latin1') || source.exif!.length > 100).toBe(true);
 
-    const doc = await normaliseDocument(decoder, rotatedPhoto, REQUEST);
+    const doc = await normalise(rotatedPhoto);
     const page = doc.pages[0]!;
     expect(doc.original).toMatchObject({ width: 3000, height: 4000 });
     expect(page.height).toBeGreaterThan(page.width);
@@ -77,19 +82,19 @@ describe('photos', () => {
   });
 
   test('the same input gives the same bytes every time', async () => {
-    const first = await normaliseDocument(decoder, rotatedPhoto, REQUEST);
-    const second = await normaliseDocument(decoder, rotatedPhoto, REQUEST);
+    const first = await normalise(rotatedPhoto);
+    const second = await normalise(rotatedPhoto);
     expect(second.pages[0]!.sha256).toBe(first.pages[0]!.sha256);
   });
 
   test('a cut-off JPEG is a 400, not a half-grey page', async () => {
     const cut = photo.subarray(0, Math.floor(photo.length * 0.6));
-    await expect(normaliseDocument(decoder, cut, REQUEST)).rejects.toBeInstanceOf(ValidationError);
+    await expect(normalise(cut)).rejects.toBeInstanceOf(ValidationError);
   });
 
   test('a PNG declaring a 100,000 × 100,000 canvas is a 413 without being decoded', async () => {
     const started = performance.now();
-    await expect(normaliseDocument(decoder, makePngBomb(), REQUEST)).rejects.toBeInstanceOf(PayloadTooLargeError);
+    await expect(normalise(makePngBomb())).rejects.toBeInstanceOf(PayloadTooLargeError);
     expect(performance.now() - started).toBeLessThan(2000);
   });
 
@@ -97,14 +102,14 @@ describe('photos', () => {
     const png = await sharp({ create: { width: 400, height: 300, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
       .png()
       .toBuffer();
-    const doc = await normaliseDocument(decoder, png, REQUEST);
+    const doc = await normalise(png);
     expect(await bandLuminance(doc.pages[0]!.bytes, 0, 1)).toBeGreaterThan(250);
   });
 });
 
 describe('multi-page documents', () => {
   test('a 2-page TIFF is one document of two pages in order', async () => {
-    const doc = await normaliseDocument(decoder, await makeMultiPageTiff(2), REQUEST);
+    const doc = await normalise(await makeMultiPageTiff(2));
     expect(doc.original).toMatchObject({ mime_type: 'image/tiff', pages: 2 });
     expect(doc.pages).toHaveLength(2);
     expect(doc.pages[0]!.sha256).not.toBe(doc.pages[1]!.sha256);
@@ -112,7 +117,7 @@ describe('multi-page documents', () => {
   });
 
   test('the 2-page invoice PDF is rendered into two pages of text that fit the context together', async () => {
-    const doc = await normaliseDocument(decoder, readFileSync(join(FIXTURES, 'invoice.pdf')), REQUEST);
+    const doc = await normalise(readFileSync(join(FIXTURES, 'invoice.pdf')));
     expect(doc.original).toMatchObject({ mime_type: 'application/pdf', pages: 2, width: 595, height: 842 });
     expect(doc.pages).toHaveLength(2);
     for (const page of doc.pages) {
@@ -128,42 +133,40 @@ describe('multi-page documents', () => {
 
   test('a page with /Rotate 90 is rendered turned, as a viewer shows it', async () => {
     const pdf = makePdf([{ lines: ['Turned page', 'line'], rotate: 90 }]);
-    const doc = await normaliseDocument(decoder, pdf, REQUEST);
+    const doc = await normalise(pdf);
     expect(doc.original).toMatchObject({ width: 842, height: 595 });
     expect(doc.pages[0]!.width).toBeGreaterThan(doc.pages[0]!.height);
   });
 
   test('a 20-page PDF is too_many_pages (413) with the count', async () => {
-    const err = await normaliseDocument(decoder, manyPagePdf(20), REQUEST).catch((e: unknown) => e);
+    const err = await normalise(manyPagePdf(20)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TooManyPagesError);
     expect((err as TooManyPagesError).details).toEqual({ pages: 20, max_document_pages: 8 });
   });
 
   test('a page of more than 200 × 200 inches is a 413; one of exactly 200 inches renders at the budget', async () => {
-    await expect(
-      normaliseDocument(decoder, makePdf([{ lines: ['huge'], width: 14_500, height: 14_500 }]), REQUEST),
-    ).rejects.toBeInstanceOf(PayloadTooLargeError);
-    const doc = await normaliseDocument(decoder, makePdf([{ lines: ['big'], width: 14_400, height: 14_400 }]), REQUEST);
+    await expect(normalise(makePdf([{ lines: ['huge'], width: 14_500, height: 14_500 }]))).rejects.toBeInstanceOf(
+      PayloadTooLargeError,
+    );
+    const doc = await normalise(makePdf([{ lines: ['big'], width: 14_400, height: 14_400 }]));
     expect(doc.pages[0]!.width * doc.pages[0]!.height).toBeLessThanOrEqual(DEFAULT_PIXEL_BUDGET.maxPixels);
   });
 
   test('an encrypted PDF is encrypted_document (422)', async () => {
-    const err = await normaliseDocument(decoder, readFileSync(join(FIXTURES, 'invoice-encrypted.pdf')), REQUEST).catch(
-      (e: unknown) => e,
-    );
+    const err = await normalise(readFileSync(join(FIXTURES, 'invoice-encrypted.pdf'))).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EncryptedDocumentError);
     expect((err as EncryptedDocumentError).statusCode).toBe(422);
   });
 
   test('a corrupt PDF is a 400', async () => {
     const corrupt = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(4000, 0x5a)]);
-    await expect(normaliseDocument(decoder, corrupt, REQUEST)).rejects.toBeInstanceOf(ValidationError);
+    await expect(normalise(corrupt)).rejects.toBeInstanceOf(ValidationError);
   });
 });
 
 describe('HEIC', () => {
   test('an iPhone-style HEIC (irot and EXIF orientation 6) is turned once: upright, portrait', async () => {
-    const doc = await normaliseDocument(decoder, readFileSync(join(FIXTURES, 'receipt-iphone.heic')), REQUEST);
+    const doc = await normalise(readFileSync(join(FIXTURES, 'receipt-iphone.heic')));
     expect(doc.original).toMatchObject({ mime_type: 'image/heic', width: 768, height: 1024, pages: 1 });
     const page = doc.pages[0]!;
     expect(page).toMatchObject({ width: 768, height: 1024, mimeType: 'image/jpeg' });
@@ -174,17 +177,15 @@ describe('HEIC', () => {
 
   test('a cut-off HEIC is a 400', async () => {
     const heic = readFileSync(join(FIXTURES, 'receipt-iphone.heic'));
-    await expect(normaliseDocument(decoder, heic.subarray(0, 2000), REQUEST)).rejects.toBeInstanceOf(ValidationError);
+    await expect(normalise(heic.subarray(0, 2000))).rejects.toBeInstanceOf(ValidationError);
   });
 });
 
 test('the decoder reports the library versions that decide the bytes', async () => {
-  await normaliseDocument(
-    decoder,
+  await normalise(
     await sharp({ create: { width: 64, height: 64, channels: 3, background: '#fff' } })
       .png()
       .toBuffer(),
-    REQUEST,
   );
   expect(decoder.versions).toMatchObject({
     sharp: expect.stringMatching(/^\d+\.\d+/),

@@ -134,6 +134,7 @@ export async function startFakeVllm(options: FakeVllmOptions = {}): Promise<Fake
       fake.calls = [];
       fake.maxConcurrent = 0;
       fake.behaviour = { kind: 'ok' };
+      fake.maxModelLen = options.maxModelLen ?? 4096;
       statusLeft = 0;
     },
     close: async () => {

@@ -69,7 +69,8 @@ describe('token estimates', () => {
       { width: 64, height: 64 },
       { width: 32, height: 96 },
     ];
-    expect(estimatePromptTokens('abcd', pages)).toBe(2 + TEMPLATE_ALLOWANCE_TOKENS + 4 + 3 + 2 * IMAGE_ALLOWANCE_TOKENS);
+    // "Page 1 of 2:" is 12 bytes: 6 tokens of label per page.
+    expect(estimatePromptTokens('abcd', pages)).toBe(2 + TEMPLATE_ALLOWANCE_TOKENS + 4 + 3 + 2 * IMAGE_ALLOWANCE_TOKENS + 2 * 6);
   });
 });
 

@@ -4,10 +4,10 @@ import {
   type DocumentDecoder,
   type NormaliseRequest,
   type ProbedDocument,
-  documentType,
   normaliseDocument,
 } from '../../functions/core/images/normalise.ts';
-import { sniffDocumentType } from '../../functions/core/images/sniff.ts';
+import { checkInput } from '../../functions/core/images/image.ts';
+import { documentType, sniffDocumentType } from '../../functions/core/images/sniff.ts';
 import {
   PayloadTooLargeError,
   TooManyPagesError,
@@ -34,8 +34,9 @@ const REQUEST: NormaliseRequest = {
   budget: DEFAULT_PIXEL_BUDGET,
   context: { maxModelLen: 4096, maxTokens: 1024, minPageTokens: 640, maxDocumentPages: 8 },
   promptText: 'Return the receipt as JSON.',
-  limits: { maxImageBytes: 1_000_000, maxImagePixels: 50_000_000 },
+  limits: { maxImagePixels: 50_000_000 },
 };
+const checked = (bytes: Buffer) => checkInput(bytes, undefined, { maxImageBytes: 1_000_000 });
 const PDF = Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n', 'latin1');
 const HEIC = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic\0\0\0\0mif1heic', 'latin1')]);
 
@@ -74,7 +75,7 @@ describe('normaliseDocument', () => {
         { width: 595, height: 842 },
       ],
     });
-    const doc = await normaliseDocument(decoder, PDF, REQUEST);
+    const doc = await normaliseDocument(decoder, checked(PDF), REQUEST);
     expect(doc.original).toMatchObject({
       mime_type: 'application/pdf',
       pages: 2,
@@ -94,36 +95,33 @@ describe('normaliseDocument', () => {
 
   test('a raster page over MAX_IMAGE_PIXELS is refused before any pixel is decoded', async () => {
     const decoder = new FakeDecoder({ pageCount: 1, pages: [{ width: 100_000, height: 100_000 }] });
-    await expect(normaliseDocument(decoder, makePng(), REQUEST)).rejects.toBeInstanceOf(PayloadTooLargeError);
+    await expect(normaliseDocument(decoder, checked(makePng()), REQUEST)).rejects.toBeInstanceOf(PayloadTooLargeError);
     expect(decoder.rendered).toEqual([]);
   });
 
   test('a PDF page over 200 inches is refused; one of 200 inches is rendered at the budget', async () => {
     const huge = new FakeDecoder({ pageCount: 1, pages: [{ width: 14_500, height: 14_500 }] });
-    await expect(normaliseDocument(huge, PDF, REQUEST)).rejects.toBeInstanceOf(PayloadTooLargeError);
+    await expect(normaliseDocument(huge, checked(PDF), REQUEST)).rejects.toBeInstanceOf(PayloadTooLargeError);
     const big = new FakeDecoder({ pageCount: 1, pages: [{ width: 14_400, height: 14_400 }] });
-    const doc = await normaliseDocument(big, PDF, REQUEST);
+    const doc = await normaliseDocument(big, checked(PDF), REQUEST);
     expect(doc.pages[0]!.width * doc.pages[0]!.height).toBeLessThanOrEqual(DEFAULT_PIXEL_BUDGET.maxPixels);
   });
 
   test('a 20-page document is too_many_pages before any page is rendered', async () => {
     const decoder = new FakeDecoder({ pageCount: 20, pages: Array(8).fill({ width: 595, height: 842 }) });
-    const err = await normaliseDocument(decoder, PDF, REQUEST).catch((e: unknown) => e);
+    const err = await normaliseDocument(decoder, checked(PDF), REQUEST).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TooManyPagesError);
     expect((err as TooManyPagesError).details).toEqual({ pages: 20, max_document_pages: 8 });
     expect(decoder.rendered).toEqual([]);
   });
 
-  test('more bytes than the limit are a 413 before sniffing', async () => {
-    const decoder = new FakeDecoder({ pageCount: 1, pages: [{ width: 10, height: 10 }] });
-    await expect(
-      normaliseDocument(decoder, Buffer.alloc(2000), { ...REQUEST, limits: { ...REQUEST.limits, maxImageBytes: 1024 } }),
-    ).rejects.toBeInstanceOf(PayloadTooLargeError);
+  test('more bytes than the limit are a 413 before sniffing', () => {
+    expect(() => checkInput(Buffer.alloc(2000), undefined, { maxImageBytes: 1024 })).toThrow(PayloadTooLargeError);
   });
 
   test('a small page is rendered at min_pixels, not at its own tiny size', async () => {
     const decoder = new FakeDecoder({ pageCount: 1, pages: [{ width: 64, height: 48 }] });
-    const doc = await normaliseDocument(decoder, makePng(), REQUEST);
+    const doc = await normaliseDocument(decoder, checked(makePng()), REQUEST);
     expect(doc.pages[0]!.width * doc.pages[0]!.height).toBeGreaterThanOrEqual(DEFAULT_PIXEL_BUDGET.minPixels);
   });
 });

@@ -51,12 +51,21 @@ export function estimateTextTokens(text: string): number {
   return Math.ceil(Buffer.byteLength(text, 'utf8') / 2);
 }
 
-/** The whole prompt's estimate: text, chat template and each image's visual tokens plus its markers. */
+/** The text put before each page of a multi-page document, so the model knows their order. */
+export function pageLabel(page: number, pages: number): string | undefined {
+  return pages > 1 ? `Page ${page} of ${pages}:` : undefined;
+}
+
+/** The whole prompt's estimate: text, chat template, and each image with its markers and page label. */
 export function estimatePromptTokens(text: string, pages: readonly Size[]): number {
   return (
     estimateTextTokens(text) +
     TEMPLATE_ALLOWANCE_TOKENS +
-    pages.reduce((sum, page) => sum + visualTokens(page) + IMAGE_ALLOWANCE_TOKENS, 0)
+    pages.reduce(
+      (sum, page, i) =>
+        sum + visualTokens(page) + IMAGE_ALLOWANCE_TOKENS + estimateTextTokens(pageLabel(i + 1, pages.length) ?? ''),
+      0,
+    )
   );
 }
 
@@ -133,13 +142,15 @@ export function planDocument(
   const pageCount = sources.length;
   assertPageCount(pageCount, context);
   const fixed = estimateTextTokens(promptText) + TEMPLATE_ALLOWANCE_TOKENS + context.maxTokens;
-  const forImages = context.maxModelLen - fixed - pageCount * IMAGE_ALLOWANCE_TOKENS;
+  // Markers and a page label per image ("Page 10 of 10:" is the longest label a document can have).
+  const perImage = IMAGE_ALLOWANCE_TOKENS + estimateTextTokens(pageLabel(pageCount, pageCount) ?? '');
+  const forImages = context.maxModelLen - fixed - pageCount * perImage;
   const perPage = Math.floor(forImages / pageCount);
   if (perPage < context.minPageTokens) {
-    const fitting = Math.floor((context.maxModelLen - fixed) / (context.minPageTokens + IMAGE_ALLOWANCE_TOKENS));
+    const fitting = Math.floor((context.maxModelLen - fixed) / (context.minPageTokens + perImage));
     const numbers = {
       pages: pageCount,
-      estimated_tokens: fixed + pageCount * (context.minPageTokens + IMAGE_ALLOWANCE_TOKENS),
+      estimated_tokens: fixed + pageCount * (context.minPageTokens + perImage),
       max_model_len: context.maxModelLen,
       max_tokens: context.maxTokens,
       min_page_tokens: context.minPageTokens,

@@ -1,7 +1,7 @@
 // One normalisation step in front of the model: the bytes a client sent become the pages the model sees,
 // upright, metadata-free, sized for the task's budget and the model's context, the same bytes every time.
 import { createHash } from 'node:crypto';
-import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../errors.ts';
+import { PayloadTooLargeError, ValidationError } from '../errors.ts';
 import {
   type ContextBudget,
   type DocumentPlan,
@@ -11,14 +11,8 @@ import {
   planDocument,
   visualTokens,
 } from './budget.ts';
-import {
-  DOCUMENT_MIME_TYPES,
-  type DocumentMimeType,
-  declaredMatches,
-  isDocumentMimeType,
-  normaliseDeclaredMime,
-  sniffDocumentType,
-} from './sniff.ts';
+import type { CheckedInput } from './image.ts';
+import type { DocumentMimeType } from './sniff.ts';
 
 /** PDF pages are vector: they are rendered at the budget's size, but never finer than this. */
 export const PDF_MAX_DPI = 300;
@@ -65,15 +59,11 @@ export interface DocumentDecoder {
 }
 
 export interface NormaliseLimits {
-  /** Bytes of the input file (MAX_IMAGE_BYTES or the path's own limit). */
-  maxImageBytes: number;
   /** Pixels of one raster page before decoding (MAX_IMAGE_PIXELS): the decompression-bomb guard. */
   maxImagePixels: number;
 }
 
 export interface NormaliseRequest {
-  /** What the client said it sent; checked against the bytes, never trusted. */
-  declaredMime?: string;
   budget: PixelBudget;
   context: ContextBudget;
   /** The prompt text sent with the pages (its estimate takes part in the context budget). */
@@ -108,32 +98,29 @@ export interface SentPage {
 export interface NormalisedDocument {
   original: OriginalInput;
   pages: SentPage[];
+  /** The task's budget and the model's context it was planned with. */
+  budget: PixelBudget;
+  context: ContextBudget;
   plan: DocumentPlan;
   encoding: PageEncoding;
   decoder: Record<string, string>;
 }
 
 /**
- * Turns input bytes into the pages the model sees.
- * 1. byte limit, then the format sniffed from the bytes (a declared mime type must agree)
- * 2. the structure probed without decoding: page count (413 too_many_pages), per-page pixels of raster
+ * Turns checked input (functions/core/images/image.ts checkInput: byte limit and sniffed format) into the
+ * pages the model sees.
+ * 1. the structure probed without decoding: page count (413 too_many_pages), per-page pixels of raster
  *    pages (413 before decoding a bomb), page size of PDF pages (200 inches at most)
- * 3. the plan: every page sized in multiples of 32 px within the task's budget and the model's context
- * 4. decode, orient, strip metadata, resize and encode each page; hash what is sent
+ * 2. the plan: every page sized in multiples of 32 px within the task's budget and the model's context
+ * 3. decode, orient, strip metadata, resize and encode each page; hash what is sent
  */
 export async function normaliseDocument(
   decoder: DocumentDecoder,
-  bytes: Buffer,
+  input: CheckedInput,
   request: NormaliseRequest,
 ): Promise<NormalisedDocument> {
   const { limits, context } = request;
-  if (bytes.length > limits.maxImageBytes) {
-    throw new PayloadTooLargeError(`Image is larger than ${limits.maxImageBytes} bytes`, {
-      max_image_bytes: limits.maxImageBytes,
-      image_bytes: bytes.length,
-    });
-  }
-  const mime = documentType(bytes, request.declaredMime);
+  const { bytes, mimeType: mime } = input;
   const probed = await decoder.probe(bytes, mime, { maxPages: context.maxDocumentPages });
   if (probed.pageCount < 1 || probed.pages.length < 1) throw new ValidationError('The document has no pages', { detected: mime });
   assertPageCount(probed.pageCount, context);
@@ -154,42 +141,19 @@ export async function normaliseDocument(
   return {
     original: {
       mime_type: mime,
-      byte_length: bytes.length,
-      sha256: sha256(bytes),
+      byte_length: input.byteLength,
+      sha256: input.sha256,
       width: first.width,
       height: first.height,
       pages: probed.pageCount,
     },
     pages,
+    budget: request.budget,
+    context,
     plan,
     encoding,
     decoder: decoder.versions,
   };
-}
-
-/** The sniffed format, checked against the declared one; 415 for formats we recognise but do not read. */
-export function documentType(bytes: Buffer, declaredMime: string | undefined): DocumentMimeType {
-  const declared = declaredMime ? normaliseDeclaredMime(declaredMime) : undefined;
-  const claimed = declared === undefined || declared === '' || declared === 'application/octet-stream' ? undefined : declared;
-  if (claimed !== undefined && !isDocumentMimeType(claimed)) {
-    throw new UnsupportedMediaTypeError(`mime_type "${declaredMime}" is not accepted`, { accepted: DOCUMENT_MIME_TYPES });
-  }
-  const sniffed = sniffDocumentType(bytes);
-  if (sniffed === undefined) {
-    throw new ValidationError('The bytes are not a JPEG, PNG, WebP, TIFF, HEIC/HEIF image or a PDF', {
-      accepted: DOCUMENT_MIME_TYPES,
-    });
-  }
-  if (!isDocumentMimeType(sniffed)) {
-    throw new UnsupportedMediaTypeError(`The file is ${sniffed}, which is not accepted`, {
-      detected: sniffed,
-      accepted: DOCUMENT_MIME_TYPES,
-    });
-  }
-  if (claimed !== undefined && !declaredMatches(claimed, sniffed)) {
-    throw new ValidationError(`mime_type is ${claimed} but the bytes are ${sniffed}`, { mime_type: claimed, detected: sniffed });
-  }
-  return sniffed;
 }
 
 /** Pixel size each page would have at full resolution, refusing bombs and absurd PDF pages before decoding. */

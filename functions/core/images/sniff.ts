@@ -1,4 +1,5 @@
 // What a file really is, from its first bytes (the declared mime type is only checked against it).
+import { UnsupportedMediaTypeError, ValidationError } from '../errors.ts';
 
 /** Formats the pipeline decodes. */
 export const DOCUMENT_MIME_TYPES = [
@@ -70,4 +71,29 @@ export function normaliseDeclaredMime(mime: string): string {
 export function declaredMatches(declared: string, sniffed: RecognisedMimeType): boolean {
   const family = (m: string) => (m === 'image/heic' || m === 'image/heif' ? 'heif' : m);
   return family(declared) === family(sniffed);
+}
+
+/** The sniffed format, checked against the declared one; 415 for formats we recognise but do not read. */
+export function documentType(bytes: Buffer, declaredMime: string | undefined): DocumentMimeType {
+  const declared = declaredMime ? normaliseDeclaredMime(declaredMime) : undefined;
+  const claimed = declared === undefined || declared === '' || declared === 'application/octet-stream' ? undefined : declared;
+  if (claimed !== undefined && !isDocumentMimeType(claimed)) {
+    throw new UnsupportedMediaTypeError(`mime_type "${declaredMime}" is not accepted`, { accepted: DOCUMENT_MIME_TYPES });
+  }
+  const sniffed = sniffDocumentType(bytes);
+  if (sniffed === undefined) {
+    throw new ValidationError('The bytes are not a JPEG, PNG, WebP, TIFF, HEIC/HEIF image or a PDF', {
+      accepted: DOCUMENT_MIME_TYPES,
+    });
+  }
+  if (!isDocumentMimeType(sniffed)) {
+    throw new UnsupportedMediaTypeError(`The file is ${sniffed}, which is not accepted`, {
+      detected: sniffed,
+      accepted: DOCUMENT_MIME_TYPES,
+    });
+  }
+  if (claimed !== undefined && !declaredMatches(claimed, sniffed)) {
+    throw new ValidationError(`mime_type is ${claimed} but the bytes are ${sniffed}`, { mime_type: claimed, detected: sniffed });
+  }
+  return sniffed;
 }
