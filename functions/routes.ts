@@ -167,6 +167,7 @@ export const ROUTES: readonly RouteDefinition[] = [
   ]),
   ...readRoutes('functions/handlers/http/artifacts.ts', [
     ['extracts-get', 'GET', '/v1/extracts/{request_id}', 'getExtractHandler', ['artifacts:read', 'bucket:read']],
+    ['extracts-pages', 'GET', '/v1/extracts/{request_id}/pages', 'getExtractPagesHandler', ['artifacts:read', 'bucket:read']],
     ['artifacts-get', 'GET', '/v1/artifacts', 'getArtifactHandler', ['artifacts:read', 'bucket:read']],
   ]),
   {

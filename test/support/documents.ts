@@ -91,8 +91,9 @@ export async function makePhotoJpeg(opts: PhotoOptions = {}): Promise<Buffer> {
   // Upright content stored the way a phone held sideways writes it: turned 90° anticlockwise, with
   // orientation 6 telling viewers to turn it back.
   if (opts.orientation === 6) {
-    const upright = await image.raw().toBuffer();
-    image = sharp(upright, { raw: { width, height, channels: 3 } }).rotate(270);
+    // The SVG overlay makes the composite RGBA: keep the channel count the raw pixels really have.
+    const { data, info } = await image.removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    image = sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }).rotate(270);
   }
   // Default qualities put both shapes at 3–4 MB, like a phone's 12 MP JPEG.
   let out = image.jpeg({ quality: opts.quality ?? (opts.orientation === 6 ? 85 : 90) });
