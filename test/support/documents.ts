@@ -95,8 +95,7 @@ export async function makePhotoJpeg(opts: PhotoOptions = {}): Promise<Buffer> {
     const { data, info } = await image.removeAlpha().raw().toBuffer({ resolveWithObject: true });
     image = sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }).rotate(270);
   }
-  // Default qualities put both shapes at 3–4 MB, like a phone's 12 MP JPEG.
-  let out = image.jpeg({ quality: opts.quality ?? (opts.orientation === 6 ? 85 : 90) });
+  let out = image.jpeg({ quality: opts.quality ?? 90 });
   if (opts.orientation === 6) out = out.withMetadata({ orientation: 6 });
   if (opts.gps) {
     out = out.withExifMerge({
