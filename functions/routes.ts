@@ -34,6 +34,8 @@ export interface RouteDefinition {
   memoryMb?: number;
   /** Exists only with DEBUG_MODE=1: otherwise 404 for every key, before the scope check (seed §8.7). */
   debugOnly?: boolean;
+  /** Decodes images (functions/adapters/images): the asset ships the Lambda build of sharp, libheif, PDFium. */
+  decodesImages?: boolean;
 }
 
 /** What creating a job touches: the job row, the run's index row, staged inputs, the workflow. */
@@ -89,6 +91,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     needs: ['artifacts:write', 'bucket:write', 'model'],
     timeoutS: 29,
     memoryMb: 1024,
+    decodesImages: true,
   },
   // Jobs and batches (seed §8.3–8.6). Creating a job stages inputs in R2 and starts the workflow.
   {

@@ -12,7 +12,8 @@ import type { DocumentMimeType } from '../../core/images/sniff.ts';
 import { heicDecoder } from './heic.ts';
 import { pdfDecoder } from './pdf.ts';
 
-const require = createRequire(import.meta.url);
+// Not named `require`: the Lambda bundle's banner defines that name at the top level.
+const resolver = createRequire(import.meta.url);
 type SharpModule = (typeof import('sharp'))['default'];
 let sharpModule: Promise<SharpModule> | undefined;
 let loadedSharp: SharpModule | undefined;
@@ -28,7 +29,7 @@ export function loadSharp(): Promise<SharpModule> {
 
 /** The version of an installed package, read from its package.json next to its entry point. */
 export function packageVersion(name: string, entry: string = name): string {
-  let dir = dirname(require.resolve(entry));
+  let dir = dirname(resolver.resolve(entry));
   for (let i = 0; i < 5; i++) {
     try {
       const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };

@@ -1,11 +1,19 @@
 // HEIC/HEIF through libheif (heic-decode → libheif-js, WASM). libheif applies the container's own
 // rotation and mirroring (irot/imir) while decoding; HEIF says EXIF orientation must not be applied on
 // top of that, and the decoded pixels carry no EXIF, so nothing here rotates again.
-import decode from 'heic-decode';
 import { ValidationError } from '../../core/errors.ts';
 import type { Size } from '../../core/images/budget.ts';
 import type { PageEncoding, ProbedDocument } from '../../core/images/normalise.ts';
 import { encodePage, loadSharp, resizeTo } from './decoder.ts';
+
+type HeicDecode = typeof import('heic-decode').default;
+let heicDecode: Promise<HeicDecode> | undefined;
+
+/** heic-decode and its 2 MB WASM build, loaded on the first HEIC (not at cold start). */
+function loadHeicDecode(): Promise<HeicDecode> {
+  heicDecode ??= import('heic-decode').then((m) => m.default);
+  return heicDecode;
+}
 
 function corrupt(err: unknown): ValidationError {
   const reason = err instanceof Error ? err.message.split('\n')[0]!.slice(0, 200) : String(err);
@@ -14,6 +22,7 @@ function corrupt(err: unknown): ValidationError {
 
 /** Opens the file's images without decoding them; the first top-level image is the page. */
 async function open(bytes: Buffer) {
+  const decode = await loadHeicDecode();
   try {
     const images = await decode.all({ buffer: bytes });
     if (images.length === 0) throw new Error('no image in the file');

@@ -8,13 +8,14 @@ import type { Size } from '../../core/images/budget.ts';
 import type { PageEncoding, ProbedDocument } from '../../core/images/normalise.ts';
 import { encodePage, loadSharp } from './decoder.ts';
 
-const require = createRequire(import.meta.url);
+// Not named `require`: the Lambda bundle's banner defines that name at the top level.
+const resolver = createRequire(import.meta.url);
 let library: Promise<PDFiumLibrary> | undefined;
 
 /** One PDFium instance per process; its WASM binary is read from the installed package. */
 function pdfium(): Promise<PDFiumLibrary> {
   library ??= import('@hyzyla/pdfium').then(({ PDFiumLibrary: Library }) =>
-    Library.init({ wasmBinary: readFileSync(require.resolve('@hyzyla/pdfium/pdfium.wasm')).buffer as ArrayBuffer }),
+    Library.init({ wasmBinary: readFileSync(resolver.resolve('@hyzyla/pdfium/pdfium.wasm')).buffer as ArrayBuffer }),
   );
   return library;
 }
