@@ -12,6 +12,7 @@ import {
   visualTokens,
 } from '../../functions/core/images/budget.ts';
 import { ContextLengthExceededError, TooManyPagesError, ValidationError } from '../../functions/core/errors.ts';
+import { TaskCatalog } from '../../functions/core/extract/task-catalog.ts';
 
 const SEED_CONTEXT: ContextBudget = { maxModelLen: 4096, maxTokens: 1024, minPageTokens: 640, maxDocumentPages: 8 };
 const PROMPT = 'Read the receipt and return JSON. '.repeat(25); // 850 bytes ≈ a real task prompt
@@ -149,3 +150,23 @@ function catchError(fn: () => unknown): unknown {
   }
   throw new Error('expected an error');
 }
+
+describe('the prompt hash', () => {
+  test('covers the page budget: the same prompt and schema with another budget hash differently', () => {
+    const base = { id: 't', prompt: 'Read it.', schema: { type: 'object' } };
+    const catalog = new TaskCatalog([
+      { ...base, id: 'a' },
+      { ...base, id: 'b', budget: { maxPixels: 640 * 1024, minPixels: 65_536 } },
+      { ...base, id: 'c', budget: DEFAULT_PIXEL_BUDGET },
+    ]);
+    expect(catalog.get('a').promptHash).not.toBe(catalog.get('b').promptHash);
+    expect(catalog.get('a').promptHash).toBe(catalog.get('c').promptHash);
+    expect(catalog.get('b').budget.maxPixels).toBe(640 * 1024);
+  });
+
+  test('a budget with min_pixels above max_pixels is refused when the catalog loads', () => {
+    expect(() => new TaskCatalog([{ id: 'x', prompt: 'p', schema: {}, budget: { maxPixels: 4096, minPixels: 8192 } }])).toThrow(
+      /min_pixels <= max_pixels/,
+    );
+  });
+});
