@@ -33,6 +33,8 @@ beforeAll(async () => {
     VLLM_API_KEY: 'test-vllm-key',
     VLLM_MAX_MODEL_LEN: String(CONTEXT),
     VLLM_MAX_TOKENS: String(MAX_TOKENS),
+    // A 12 MP phone JPEG is 3–4 MB: over the 3 MiB default, within what a deployment may allow (4.4 MB).
+    MAX_IMAGE_BYTES: '4300000',
   });
   ({ apiKey: key } = await s.newKey('client'));
   [photo, rotated] = await Promise.all([
