@@ -9,6 +9,7 @@ import { appDeps } from '../functions/adapters/container.ts';
 import { createKey } from '../functions/core/auth/manage-keys.ts';
 import { startLocalStack } from '../infra/local/stack.ts';
 import { startFakeVllm } from '../test/support/fake-vllm.ts';
+import { makePhotoJpeg } from '../test/support/documents.ts';
 import { makePng } from '../test/support/images.ts';
 
 const N = Number(process.env.BENCH_N ?? 200);
@@ -28,10 +29,19 @@ async function main() {
   });
   const deps = await appDeps();
   const { apiKey } = await createKey(deps.keys, deps.config.apiKeyPepper, { keyId: 'bench', role: 'client', now: new Date() });
-  // BENCH_IMAGE=small: a 4 KB PNG; default: ~600 KB of noisy pixels, like a phone photo (~800 KB of base64).
-  const image = (process.env.BENCH_IMAGE === 'small' ? makePng(600, 330, 7) : makePng(460, 430, 7, true)).toString('base64');
+  // BENCH_IMAGE=small: a 4 KB PNG; photo: a 12 MP phone JPEG (3.8 MB, resized to ~1,230 visual tokens on
+  // the way); default: ~600 KB of noisy pixels (~800 KB of base64).
+  const kind = process.env.BENCH_IMAGE;
+  const bytes =
+    kind === 'small'
+      ? makePng(600, 330, 7)
+      : kind === 'photo'
+        ? await makePhotoJpeg({ width: 4000, height: 3000 })
+        : makePng(460, 430, 7, true);
+  const image = bytes.toString('base64');
+  const mime = kind === 'photo' ? 'image/jpeg' : 'image/png';
   // The client's own JSON encoding is kept out of the measurement: the body is built by concatenation.
-  const prefix = `{"task_id":"receipt_fields_v1","mime_type":"image/png","image_base64":"${image}","request_id":"bench-`;
+  const prefix = `{"task_id":"receipt_fields_v1","mime_type":"${mime}","image_base64":"${image}","request_id":"bench-`;
   const send = (i: number) =>
     fetch(`${stack.url}/v1/extract`, {
       method: 'POST',

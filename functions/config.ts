@@ -20,6 +20,8 @@ export interface Config {
     retryBaseMs: number;
     maxTokens: number;
     maxInflight: number;
+    /** vLLM's --max-model-len: pages, prompt and answer must fit it together. */
+    maxModelLen: number;
   };
   s3: {
     bucket: string;
@@ -47,6 +49,10 @@ export interface Config {
     maxUploadFiles: number;
     /** Total file bytes in one multipart upload (413 payload_too_large above it). */
     maxUploadBytes: number;
+    /** Pages of one document (PDF, TIFF) sent to the model (413 too_many_pages above it). */
+    maxDocumentPages: number;
+    /** Fewest visual tokens a page may be given; below it the document is refused, never sent unreadable. */
+    minPageTokens: number;
   };
   jobs: {
     progressEveryN: number;
@@ -127,6 +133,8 @@ export function loadConfig(env: Env = process.env): Config {
       retryBaseMs: r.num('VLLM_RETRY_BASE_MS', 250, { min: 0 }),
       maxTokens: r.num('VLLM_MAX_TOKENS', 1024, { min: 16, int: true }),
       maxInflight: r.num('VLLM_MAX_INFLIGHT', 4, { min: 1, max: 1000, int: true }),
+      // The seed's vLLM start command: --max-model-len 4096. Multi-page documents want 16384 or more.
+      maxModelLen: r.num('VLLM_MAX_MODEL_LEN', 4096, { min: 256, max: 1_048_576, int: true }),
     },
     s3: {
       bucket,
@@ -147,7 +155,8 @@ export function loadConfig(env: Env = process.env): Config {
       artifactsTable: r.str('ARTIFACTS_TABLE', 'ocrlty-artifacts'),
     },
     limits: {
-      // 3 MiB of image is ~4.2 MB of base64: well under Lambda's 6 MB invocation payload.
+      // 3 MiB of image is ~4.2 MB of base64: well under Lambda's 6 MB invocation payload. Up to 4.4 MB
+      // (~5.9 MB of base64) can be allowed; bigger inputs go through uploads.
       maxImageBytes: r.num('MAX_IMAGE_BYTES', 3 * 1024 * 1024, { min: 1024, max: 4_400_000, int: true }),
       maxImagePixels: r.num('MAX_IMAGE_PIXELS', 50_000_000, { min: 1, int: true }),
       maxBodyBytes: r.num('MAX_BODY_BYTES', 5_800_000, { min: 1024, max: 6_000_000, int: true }),
@@ -155,6 +164,8 @@ export function loadConfig(env: Env = process.env): Config {
       maxUploadFiles: r.num('MAX_UPLOAD_FILES', 100, { min: 1, max: 500, int: true }),
       // Multipart arrives base64-encoded in the Lambda event (6 MB cap): ~4.3 MB of files at most.
       maxUploadBytes: r.num('MAX_UPLOAD_BYTES', 4_000_000, { min: 1024, max: 4_400_000, int: true }),
+      maxDocumentPages: r.num('MAX_DOCUMENT_PAGES', 8, { min: 1, max: 100, int: true }),
+      minPageTokens: r.num('MIN_PAGE_TOKENS', 640, { min: 64, max: 16_384, int: true }),
     },
     jobs: {
       progressEveryN: r.num('JOBS_PROGRESS_EVERY_N', 10, { min: 1, int: true }),
@@ -183,6 +194,11 @@ export function loadConfig(env: Env = process.env): Config {
     // The Lambda response carries the body as an escaped JSON string inside its own JSON: keep a margin.
     maxResponseBytes: r.num('MAX_RESPONSE_BYTES', 5_000_000, { min: 1024, max: 5_900_000, int: true }),
   };
+  if (config.inference.maxTokens + config.limits.minPageTokens >= config.inference.maxModelLen) {
+    r.problem(
+      `VLLM_MAX_TOKENS (${config.inference.maxTokens}) + MIN_PAGE_TOKENS (${config.limits.minPageTokens}) must be under VLLM_MAX_MODEL_LEN (${config.inference.maxModelLen})`,
+    );
+  }
   if (config.s3.accessKeyId && !config.s3.secretAccessKey) {
     r.problem('R2_SECRET_ACCESS_KEY is required when R2_ACCESS_KEY_ID is set');
   }

@@ -36,6 +36,8 @@ export interface RouteDefinition {
   debugOnly?: boolean;
   /** Files (repo-relative) copied into `docs-assets/` beside the Lambda bundle: vendored browser assets. */
   bundleFiles?: string[];
+  /** Decodes images (functions/adapters/images): the asset ships the Lambda build of sharp, libheif, PDFium. */
+  decodesImages?: boolean;
 }
 
 /** What creating a job touches: the job row, the run's index row, staged inputs, the workflow. */
@@ -91,6 +93,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     needs: ['artifacts:write', 'bucket:write', 'model'],
     timeoutS: 29,
     memoryMb: 1024,
+    decodesImages: true,
   },
   // The API description (no key): the OpenAPI 3.1 document and its rendered page with vendored assets.
   ...readRoutes(
@@ -189,6 +192,7 @@ export const ROUTES: readonly RouteDefinition[] = [
   ]),
   ...readRoutes('functions/handlers/http/artifacts.ts', [
     ['extracts-get', 'GET', '/v1/extracts/{request_id}', 'getExtractHandler', ['artifacts:read', 'bucket:read']],
+    ['extracts-pages', 'GET', '/v1/extracts/{request_id}/pages', 'getExtractPagesHandler', ['artifacts:read', 'bucket:read']],
     ['artifacts-get', 'GET', '/v1/artifacts', 'getArtifactHandler', ['artifacts:read', 'bucket:read']],
   ]),
   {

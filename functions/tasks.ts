@@ -22,6 +22,8 @@ export interface WorkflowTaskDefinition {
    * of the global GPU guard: the value of VLLM_MAX_INFLIGHT (DESIGN.md §1).
    */
   reservedConcurrency?: 'VLLM_MAX_INFLIGHT';
+  /** Decodes images (functions/adapters/images): the asset ships the Lambda build of sharp, libheif, PDFium. */
+  decodesImages?: boolean;
 }
 
 export interface StateMachineDefinitionFile {
@@ -56,6 +58,7 @@ export const WORKFLOW_TASKS: readonly WorkflowTaskDefinition[] = [
     timeoutS: 300,
     memoryMb: 1024,
     reservedConcurrency: 'VLLM_MAX_INFLIGHT',
+    decodesImages: true,
   },
   {
     state: 'RecordItemFailure',

@@ -27,6 +27,8 @@ export interface Settings {
     maxInflight: number;
     /** Slots of maxInflight kept for POST /v1/extract so batch jobs cannot starve interactive calls. */
     syncInflight: number;
+    /** VLLM_MAX_MODEL_LEN: the server's --max-model-len, which the sent pages are sized to fit. */
+    maxModelLen: number;
   };
   corsAllowOrigins: string[];
   alarmEmail?: string;
@@ -64,6 +66,7 @@ export const CONTEXT_KEYS = {
   vllmModel: 'served model name (default Qwen/Qwen3-VL-8B-Instruct)',
   vllmMaxInflight: 'GPU slots: model calls in flight across batch and sync (default 4, at least 2)',
   vllmSyncInflight: 'slots of vllmMaxInflight kept for POST /v1/extract (default 1)',
+  vllmMaxModelLen: "the vLLM server's --max-model-len; pages are sized to fit it (default 4096)",
   corsAllowOrigins: 'comma-separated browser origins allowed by CORS (default none)',
   alarmEmail: 'e-mail address subscribed to the alarm topic (optional)',
   logLevel: 'DEBUG | INFO | WARN | ERROR (default INFO)',
@@ -238,6 +241,7 @@ export function readSettings(get: ContextReader): Settings {
       model: c.str('vllmModel', 'Qwen/Qwen3-VL-8B-Instruct') ?? 'Qwen/Qwen3-VL-8B-Instruct',
       maxInflight,
       syncInflight,
+      maxModelLen: c.int('vllmMaxModelLen', 4096, 256, 1_048_576),
     },
     corsAllowOrigins,
     ...(alarmEmail ? { alarmEmail } : {}),

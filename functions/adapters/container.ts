@@ -18,6 +18,7 @@ import type {
   WorkflowStarter,
 } from '../core/ports.ts';
 import type { ExtractDeps } from '../core/extract/extract-document.ts';
+import type { DocumentDecoder } from '../core/images/normalise.ts';
 import type { BatchEvaluator } from '../core/batch/batch-artifact.ts';
 import type { BatchDeps } from '../core/batch/extract-item.ts';
 import { evaluateBatch } from '../core/eval/evaluate.ts';
@@ -147,18 +148,30 @@ export function jobDepsOf(deps: AppDeps): JobDeps {
 }
 
 /** ExtractItem's dependencies: the jobs deps plus the very extract deps POST /v1/extract uses (one GPU guard). */
-export function batchDepsOf(deps: AppDeps, model: ModelClient): BatchDeps {
-  return { ...jobDepsOf(deps), extract: extractDepsOf(deps, model) };
+export function batchDepsOf(deps: AppDeps, model: ModelClient, decoder: DocumentDecoder): BatchDeps {
+  return { ...jobDepsOf(deps), extract: extractDepsOf(deps, model, decoder) };
 }
 
 /**
  * The extract use case's dependencies, shared by POST /v1/extract and the ExtractItem task. The model
- * comes from functions/adapters/model/shared.ts, imported only by the functions that call the model, so
- * the `openai` client stays out of every other bundle.
+ * (functions/adapters/model/shared.ts) and the page decoder (functions/adapters/images/shared.ts) are
+ * built only by the functions that call the model, so `openai`, sharp, libheif and PDFium stay out of
+ * every other bundle.
  */
-export function extractDepsOf(deps: AppDeps, model: ModelClient): ExtractDeps {
+export function extractDepsOf(deps: AppDeps, model: ModelClient, decoder: DocumentDecoder): ExtractDeps {
+  const c = deps.config;
   return {
     model,
+    pages: {
+      decoder,
+      context: {
+        maxModelLen: c.inference.maxModelLen,
+        maxTokens: c.inference.maxTokens,
+        minPageTokens: c.limits.minPageTokens,
+        maxDocumentPages: c.limits.maxDocumentPages,
+      },
+      maxImagePixels: c.limits.maxImagePixels,
+    },
     store: deps.store,
     index: deps.index,
     clock: deps.clock,

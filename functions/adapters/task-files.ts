@@ -3,6 +3,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { PixelBudget } from '../core/images/budget.ts';
 import { TaskCatalog } from '../core/extract/task-catalog.ts';
 
 const SCHEMA_SUFFIX = '.schema.json';
@@ -31,6 +32,17 @@ export function loadTaskCatalog(root: string = assetRoot()): TaskCatalog {
       id,
       prompt: readFileSync(join(root, 'prompts', `${id}.md`), 'utf8'),
       schema: JSON.parse(readFileSync(join(schemaDir, `${id}${SCHEMA_SUFFIX}`), 'utf8')) as Record<string, unknown>,
+      ...budgetOf(join(root, 'prompts', `${id}.budget.json`)),
     })),
   );
+}
+
+/** prompts/<task_id>.budget.json: `{"max_pixels": …, "min_pixels": …}` per sent page; absent = the defaults. */
+function budgetOf(file: string): { budget?: PixelBudget } {
+  if (!existsSync(file)) return {};
+  const raw = JSON.parse(readFileSync(file, 'utf8')) as { max_pixels?: unknown; min_pixels?: unknown };
+  if (typeof raw.max_pixels !== 'number' || typeof raw.min_pixels !== 'number') {
+    throw new Error(`${file}: max_pixels and min_pixels must be numbers`);
+  }
+  return { budget: { maxPixels: raw.max_pixels, minPixels: raw.min_pixels } };
 }

@@ -24,6 +24,9 @@ export function dayOf(date: Date): string {
 export const extractRel = (day: string, requestId: string): string => `extracts/${day}/${requestId}.json`;
 export const batchRel = (day: string, runId: string): string => `batches/${day}/${runId}.json`;
 export const evalRel = (day: string, evalId: string): string => `evals/${day}/${evalId}.json`;
+/** A page as the model saw it (kept like artifacts; `GET /v1/extracts/{request_id}/pages` links to them). */
+export const previewRel = (day: string, requestId: string, page: number, mimeType: string): string =>
+  `previews/${day}/${requestId}/page-${page}.${mimeType === 'image/png' ? 'png' : 'jpg'}`;
 export const inputsPrefixRel = (day: string, runId: string): string => `inputs/${day}/${runId}/`;
 /** Uploads wait here for their job and are deleted when it ends; a 1-day R2 lifecycle rule is the backstop. */
 export const STAGING_PREFIX = 'staging/';

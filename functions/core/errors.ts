@@ -9,11 +9,14 @@ export type ErrorCode =
   | 'conflict'
   | 'payload_too_large'
   | 'too_many_files'
+  | 'too_many_pages'
   | 'unsupported_media_type'
   | 'rate_limited'
   | 'backend_unavailable'
   | 'inference_timeout'
-  | 'internal_error';
+  | 'internal_error'
+  | 'context_length_exceeded'
+  | 'encrypted_document';
 
 /** Base of every error the API reports on purpose; anything else becomes a generic 500. */
 export class AppError extends Error {
@@ -80,6 +83,30 @@ export class TooManyFilesError extends AppError {
   constructor(message: string, details?: Record<string, unknown>) {
     super(413, 'too_many_files', message, details);
     this.name = 'TooManyFilesError';
+  }
+}
+
+/** A document with more pages than MAX_DOCUMENT_PAGES, or than fit the model's context readably. */
+export class TooManyPagesError extends AppError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super(413, 'too_many_pages', message, details);
+    this.name = 'TooManyPagesError';
+  }
+}
+
+/** The prompt and pages do not fit the model's context (our estimate, or the model's own refusal). */
+export class ContextLengthExceededError extends AppError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super(422, 'context_length_exceeded', message, details);
+    this.name = 'ContextLengthExceededError';
+  }
+}
+
+/** A password-protected PDF: we cannot read it, and asking for its password is not our business. */
+export class EncryptedDocumentError extends AppError {
+  constructor(message = 'The PDF is encrypted (password protected)', details?: Record<string, unknown>) {
+    super(422, 'encrypted_document', message, details);
+    this.name = 'EncryptedDocumentError';
   }
 }
 

@@ -146,9 +146,16 @@ export interface TokenUsage {
   total_tokens?: number;
 }
 
+/** One page as the model receives it: already normalised (upright, sized, metadata-free). */
+export interface ModelPage {
+  bytes: Buffer;
+  mimeType: string;
+}
+
 export interface ModelRequest {
   task: TaskDefinition;
-  image: { bytes: Buffer; mimeType: string };
+  /** The document's pages in order, all sent in one request (functions/core/images/). */
+  pages: ModelPage[];
   requestId: string;
 }
 

@@ -16,6 +16,7 @@ export type ResponseSchema =
   | 'runs-list'
   | 'run-items'
   | 'extract-artifact'
+  | 'extract-pages'
   | 'batch-artifact'
   | 'eval-artifact'
   | 'artifact'
@@ -74,11 +75,6 @@ const day: QueryParameterDoc = {
   name: 'day',
   description: 'Only artifacts of this day (YYYY-MM-DD, UTC).',
   schema: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
-};
-const owner: QueryParameterDoc = {
-  name: 'owner',
-  description: "Admin only: the owner's key_id, when several owners have an object with this id (409 otherwise).",
-  schema: { type: 'string', maxLength: 128 },
 };
 
 const retryAfter = { 'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer' } } };
@@ -228,7 +224,6 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'runs-get': {
     summary: 'The full batch artifact of a run',
     tag: 'runs',
-    query: [owner],
     responses: {
       200: { description: 'The batch artifact.', schema: 'batch-artifact' },
       409: e('Admin: several owners have a run with this id; pass ?owner=.'),
@@ -252,11 +247,16 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     summary: 'The extract artifact of a request',
     description: '`raw_model_text` is returned only to keys with debug:read_raw.',
     tag: 'runs',
-    query: [owner],
     responses: {
       200: { description: 'The extract artifact.', schema: 'extract-artifact' },
       409: e('The request is still being processed, or (admin) several owners match; pass ?owner=.'),
     },
+  },
+  'extracts-pages': {
+    summary: 'Short-lived links to the pages the model saw (previews)',
+    description: 'Browsers cannot show HEIC, PDF or TIFF: these are the normalised pages as sent, as JPEG.',
+    tag: 'runs',
+    responses: { 200: { description: 'The pages, in order.', schema: 'extract-pages' } },
   },
   'artifacts-get': {
     summary: 'Any artifact by its artifact_rel',

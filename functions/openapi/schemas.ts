@@ -13,6 +13,7 @@ import s_error from '../../schemas/api/responses/error.schema.json' with { type:
 import s_eval_artifact from '../../schemas/api/responses/eval-artifact.schema.json' with { type: 'json' };
 import s_eval_summary from '../../schemas/api/responses/eval-summary.schema.json' with { type: 'json' };
 import s_extract_artifact from '../../schemas/api/responses/extract-artifact.schema.json' with { type: 'json' };
+import s_extract_pages from '../../schemas/api/responses/extract-pages.schema.json' with { type: 'json' };
 import s_extract from '../../schemas/api/responses/extract.schema.json' with { type: 'json' };
 import s_health from '../../schemas/api/responses/health.schema.json' with { type: 'json' };
 import s_job_accepted from '../../schemas/api/responses/job-accepted.schema.json' with { type: 'json' };
@@ -44,6 +45,7 @@ export const RESPONSE_SCHEMAS: Record<string, Record<string, unknown>> = {
   'eval-artifact': s_eval_artifact,
   'eval-summary': s_eval_summary,
   'extract-artifact': s_extract_artifact,
+  'extract-pages': s_extract_pages,
   extract: s_extract,
   health: s_health,
   'job-accepted': s_job_accepted,

@@ -91,6 +91,7 @@ export function planNeeds(
           env.INFERENCE_BACKEND = 'mock';
         }
         env.VLLM_MODEL = settings.vllm.model;
+        env.VLLM_MAX_MODEL_LEN = String(settings.vllm.maxModelLen);
         // One invocation per container: reserved concurrency alone counts the GPU calls in flight.
         env.VLLM_MAX_INFLIGHT = '1';
         break;

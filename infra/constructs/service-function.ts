@@ -1,5 +1,6 @@
 // One Lambda function of OCRlty: a route handler, a workflow task or the authorizer. Its props name the
 // entry point and its `needs`; env vars and IAM grants both come from that list (infra/constructs/needs.ts).
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -30,18 +31,35 @@ export interface ServiceFunctionProps {
   reservedConcurrency?: number;
   /** The authorizer: the only function that reads the pepper. @default false */
   verifiesKeys?: boolean;
+  /**
+   * The function decodes images (sharp, libheif, PDFium): they stay out of the esbuild bundle and their
+   * linux-arm64 build from .lambda-native/ ships in the asset's node_modules. @default false
+   */
+  decodesImages?: boolean;
   needsContext: NeedsContext;
   repoRoot: string;
   /** Repo-relative files copied into `docs-assets/` beside the bundle. @default none */
   bundleFiles?: readonly string[];
 }
 
+/** The image libraries: native (sharp's libvips) or WASM (libheif, PDFium), loaded from node_modules. */
+export const IMAGE_MODULES = ['sharp', 'heic-decode', '@hyzyla/pdfium'] as const;
+
+/** Where bin/lambda-native.mjs (npm postinstall, or `npm run lambda:native`) puts their linux-arm64 build. */
+export function lambdaNativeDir(repoRoot: string): string {
+  return join(repoRoot, '.lambda-native', 'linux-arm64', 'node_modules');
+}
+
 /**
  * esbuild options for every bundle: ESM (task-files.ts needs import.meta.url), minified, linked source
  * maps, the AWS SDK v3 bundled and tree-shaken rather than taken from the runtime, and the prompt and
- * schema folders copied next to index.mjs where the task catalog looks for them at cold start.
+ * schema folders copied next to index.mjs where the task catalog looks for them at cold start. With
+ * `images`, the image libraries are external and their Lambda build is copied in as node_modules/: a
+ * plain copy of a folder fetched at install time, so synth needs no network and no Docker.
  */
-export function bundlingOptions(bundleFiles: readonly string[] = []): BundlingOptions {
+export function bundlingOptions(opts: { images?: { nativeDir: string }; bundleFiles?: readonly string[] } = {}): BundlingOptions {
+  const native = opts.images?.nativeDir;
+  const bundleFiles = opts.bundleFiles ?? [];
   return {
     format: OutputFormat.ESM,
     target: 'node22',
@@ -50,7 +68,7 @@ export function bundlingOptions(bundleFiles: readonly string[] = []): BundlingOp
     sourceMap: true,
     sourcesContent: false,
     bundleAwsSDK: true,
-    externalModules: [],
+    externalModules: native ? [...IMAGE_MODULES] : [],
     logLevel: LogLevel.WARNING,
     // CommonJS dependencies inside an ESM bundle still call require() for Node built-ins.
     banner: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
@@ -63,6 +81,7 @@ export function bundlingOptions(bundleFiles: readonly string[] = []): BundlingOp
         `cp -R "${inputDir}/schemas/tasks" "${outputDir}/schemas/tasks"`,
         ...(bundleFiles.length > 0 ? [`mkdir -p "${outputDir}/docs-assets"`] : []),
         ...bundleFiles.map((f) => `cp "${inputDir}/${f}" "${outputDir}/docs-assets/"`),
+        ...(native ? [`cp -R "${native}" "${outputDir}/node_modules"`] : []),
       ],
     },
   };
@@ -95,8 +114,21 @@ export class ServiceFunction extends Construct {
     this.logGroup.grantWrite(this.role);
     for (const statement of plan.statements) this.role.addToPolicy(statement);
 
+    const images = props.decodesImages && settings.bundle ? { nativeDir: lambdaNativeDir(props.repoRoot) } : undefined;
+    if (images && !existsSync(join(images.nativeDir, '@img', 'sharp-linux-arm64'))) {
+      throw new Error(
+        `${props.name} decodes images but ${images.nativeDir} has no linux-arm64 sharp: run "npm run lambda:native" (needs the npm registry once)`,
+      );
+    }
     const code = settings.bundle
-      ? { entry: join(props.repoRoot, props.entry), handler: props.exportName, bundling: bundlingOptions(props.bundleFiles) }
+      ? {
+          entry: join(props.repoRoot, props.entry),
+          handler: props.exportName,
+          bundling: bundlingOptions({
+            ...(images ? { images } : {}),
+            ...(props.bundleFiles ? { bundleFiles: props.bundleFiles } : {}),
+          }),
+        }
       : {
           // Template tests only (-c bundle=false): code that refuses to run if it is ever deployed.
           code: Code.fromInline(

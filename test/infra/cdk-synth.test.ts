@@ -11,6 +11,10 @@ import { REPO_ROOT, stackNames } from '../../infra/ocrlty-app.ts';
 import { TEST_CONTEXT, type Template, resourcesOf } from './support.ts';
 
 const outdirs: string[] = [];
+const IMAGE_HANDLERS = new Set([
+  ...ROUTES.filter((r) => r.decodesImages).map((r) => r.export),
+  ...WORKFLOW_TASKS.filter((t) => t.decodesImages).map((t) => t.export),
+]);
 afterAll(() => {
   for (const d of outdirs) rmSync(d, { recursive: true, force: true });
 });
@@ -79,6 +83,20 @@ describe.each([
       expect(existsSync(join(dir, 'index.mjs.map'))).toBe(true);
       expect(existsSync(join(dir, 'prompts', 'receipt_fields_v1.md'))).toBe(true);
       expect(existsSync(join(dir, 'schemas', 'tasks', 'receipt_fields_v1.schema.json'))).toBe(true);
+      // Functions that decode images carry the linux-arm64 image libraries (loaded from node_modules, not
+      // bundled); every other function stays as small as before, with no node_modules at all.
+      const handler = fn.Properties!.Handler.slice('index.'.length);
+      if (IMAGE_HANDLERS.has(handler)) {
+        for (const m of ['sharp', '@img/sharp-linux-arm64', '@img/sharp-libvips-linux-arm64', 'heic-decode', 'libheif-js']) {
+          expect(existsSync(join(dir, 'node_modules', m, 'package.json')), `${handler}: ${m}`).toBe(true);
+        }
+        expect(existsSync(join(dir, 'node_modules', '@hyzyla', 'pdfium', 'dist', 'pdfium.wasm'))).toBe(true);
+        expect(existsSync(join(dir, 'node_modules', '@img', 'sharp-linux-x64'))).toBe(false);
+        expect(bundle).toMatch(/import\(\s*"sharp"\s*\)/);
+      } else {
+        expect(existsSync(join(dir, 'node_modules')), handler).toBe(false);
+        expect(bundle, handler).not.toMatch(/"sharp"|"heic-decode"|"@hyzyla\/pdfium"/);
+      }
     }
   }, 180_000);
 });

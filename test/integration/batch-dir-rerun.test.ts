@@ -1,7 +1,7 @@
 // Server-side batches over the data root, reruns of persisted inputs, extract_async and the jobs list,
 // on the local stack with the mock model.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { makeJpeg, makePng } from '../support/images.ts';
+import { TINY_JPEG, makePng } from '../support/images.ts';
 import { type TestStack, startTestStack } from '../support/local-stack.ts';
 import { pollJob, postMultipart, putDataFiles } from '../support/batch.ts';
 
@@ -18,7 +18,7 @@ beforeAll(async () => {
   ({ apiKey: admin } = await s.newKey('admin'));
   await putDataFiles(s, {
     'smoke/images/a.png': makePng(16, 8, 1),
-    'smoke/images/b.jpg': makeJpeg(),
+    'smoke/images/b.jpg': TINY_JPEG,
     'smoke/images/sub/c.png': makePng(16, 8, 2),
     'smoke/images/readme.txt': Buffer.from('not selected'),
     'smoke/images/d.webp.bak': Buffer.from('not selected either'),

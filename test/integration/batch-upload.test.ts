@@ -1,7 +1,7 @@
 // Batch uploads end to end on the local stack (mock model): multipart in, the ASL run by the local
 // interpreter, job polled to the end, then the bucket and the tables looked into.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { GIF, makeJpeg, makePng } from '../support/images.ts';
+import { GIF, TINY_JPEG, makePng } from '../support/images.ts';
 import { type TestStack, startTestStack } from '../support/local-stack.ts';
 import { multipart, pollJob, postMultipart } from '../support/batch.ts';
 
@@ -93,7 +93,7 @@ describe('POST /v1/batch_extract_upload_async', () => {
       { name: 'files', filename: 'good.png', type: 'image/png', bytes: makePng(16, 8, 7) },
       { name: 'files', filename: 'notes.txt', type: 'text/plain', bytes: Buffer.from('not an image') },
       { name: 'files', filename: 'anim.gif', type: 'image/gif', bytes: GIF },
-      { name: 'files', filename: 'photo.jpg', bytes: makeJpeg() },
+      { name: 'files', filename: 'photo.jpg', bytes: TINY_JPEG },
     ]);
     const job = await pollJob(s, client, res.body.job_id);
     expect(job).toMatchObject({ status: 'succeeded', progress: { total: 4, done: 4, ok: 2, err: 2 } });

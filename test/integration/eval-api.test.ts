@@ -2,8 +2,11 @@
 // finished run evaluated again with a GT file under the data root; metrics computed by hand from the mock's
 // known outputs (the mock model is deterministic per image bytes).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { LibraryDocumentDecoder } from '../../functions/adapters/images/decoder.ts';
 import { MockModelClient } from '../../functions/adapters/model/mock.ts';
-import type { TaskDefinition } from '../../functions/core/extract/task-catalog.ts';
+import { loadTaskCatalog } from '../../functions/adapters/task-files.ts';
+import { checkInput } from '../../functions/core/images/image.ts';
+import { normaliseForTask } from '../../functions/core/images/pipeline.ts';
 import { makePng } from '../support/images.ts';
 import { putDataFiles } from '../support/batch.ts';
 import { type TestStack, startTestStack } from '../support/local-stack.ts';
@@ -20,13 +23,16 @@ let runResult: any;
 const images = { 'a.png': makePng(16, 8, 101), 'b.png': makePng(16, 8, 102), 'd.png': makePng(16, 8, 104) };
 const known: Record<string, any> = {};
 
-/** The mock's answer for an image: what the run's items will hold as `parsed`. */
+/** The mock's answer for an image: what the run's items will hold as `parsed` (it reads the sent pages). */
 async function mockOutput(bytes: Buffer): Promise<any> {
-  const answer = await new MockModelClient().complete({
-    task: { id: 'receipt_fields_v1' } as TaskDefinition,
-    image: { bytes, mimeType: 'image/png' },
-    requestId: 'x',
-  });
+  const task = loadTaskCatalog().get('receipt_fields_v1');
+  const pipeline = {
+    decoder: new LibraryDocumentDecoder(),
+    context: { maxModelLen: 4096, maxTokens: 1024, minPageTokens: 640, maxDocumentPages: 8 },
+    maxImagePixels: 5e7,
+  };
+  const doc = await normaliseForTask(pipeline, checkInput(bytes, undefined, { maxImageBytes: 1e7 }), task);
+  const answer = await new MockModelClient().complete({ task, pages: doc.pages, requestId: 'x' });
   return JSON.parse(answer.text);
 }
 

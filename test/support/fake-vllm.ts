@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { type IncomingMessage, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type VisionReport, badImageError, contextLengthError, fakeTextTokens, inspectVision } from './fake-vllm-vision.ts';
 
 export type FakeBehaviour =
   | { kind: 'ok'; content?: (req: ChatRequest) => string }
@@ -25,6 +26,8 @@ export interface ReceivedCall {
   serviceMs?: number;
   body: ChatRequest;
   problems: string[];
+  /** What the images and text cost, measured as vLLM would (test/support/fake-vllm-vision.ts). */
+  vision?: VisionReport;
 }
 
 export interface FakeVllm {
@@ -35,6 +38,8 @@ export interface FakeVllm {
   inFlight: number;
   latencyMs: number;
   behaviour: FakeBehaviour;
+  /** vLLM's --max-model-len: longer requests get its 400. */
+  maxModelLen: number;
   reset(): void;
   close(): Promise<void>;
 }
@@ -44,6 +49,8 @@ export interface FakeVllmOptions {
   model?: string;
   latencyMs?: number;
   port?: number;
+  /** @default 4096, the seed's `--max-model-len` */
+  maxModelLen?: number;
 }
 
 /** A schema-valid receipt answer derived from the image bytes, like the mock backend but over HTTP. */
@@ -122,10 +129,12 @@ export async function startFakeVllm(options: FakeVllmOptions = {}): Promise<Fake
     inFlight: 0,
     latencyMs: options.latencyMs ?? 0,
     behaviour: { kind: 'ok' },
+    maxModelLen: options.maxModelLen ?? 4096,
     reset() {
       fake.calls = [];
       fake.maxConcurrent = 0;
       fake.behaviour = { kind: 'ok' };
+      fake.maxModelLen = options.maxModelLen ?? 4096;
       statusLeft = 0;
     },
     close: async () => {
@@ -167,14 +176,27 @@ export async function startFakeVllm(options: FakeVllmOptions = {}): Promise<Fake
           return send(b.status, { error: { message: `fake error ${b.status}`, type: 'server_error' } });
         }
       }
+      try {
+        call.vision = await inspectVision(body.messages ?? [], body.max_tokens ?? 0);
+      } catch (err) {
+        return send(400, badImageError(err instanceof Error ? err.message : String(err)));
+      }
+      if (call.vision.promptTokens + call.vision.maxTokens > fake.maxModelLen) {
+        return send(400, contextLengthError(fake.maxModelLen, call.vision));
+      }
       const content = b.kind === 'garbage' ? b.text : b.kind === 'ok' && b.content ? b.content(body) : defaultAnswer(body);
+      const completionTokens = fakeTextTokens(content);
       send(200, {
         id: `chatcmpl-${fake.calls.length}`,
         object: 'chat.completion',
         created: Math.floor(Date.now() / 1000),
         model: body.model,
         choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
-        usage: { prompt_tokens: 812, completion_tokens: 95, total_tokens: 907 },
+        usage: {
+          prompt_tokens: call.vision.promptTokens,
+          completion_tokens: completionTokens,
+          total_tokens: call.vision.promptTokens + completionTokens,
+        },
       });
     } finally {
       fake.inFlight--;

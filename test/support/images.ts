@@ -1,4 +1,5 @@
-// Small, valid test images made in code (no binary fixtures): PNG, JPEG, WebP, and broken variants.
+// Small test images made in code: real PNGs, a real tiny JPEG, header-only JPEG and WebP files (they sniff
+// right but do not decode), and broken variants.
 import { deflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
 
@@ -59,7 +60,16 @@ export function makePngBomb(width = 100_000, height = 100_000): Buffer {
   ]);
 }
 
-/** A minimal baseline JPEG (SOI, SOF0 with dimensions, EOI) that image-size can read. */
+/**
+ * A real 32×16 baseline JPEG (a gradient, made once with sharp at quality 80), small enough to keep
+ * inline: decodable, unlike makeJpeg's header-only file.
+ */
+export const TINY_JPEG = Buffer.from(
+  '/9j/2wBDAAYEBQYFBAYGBQYHBwYIChAKCgkJChQODwwQFxQYGBcUFhYaHSUfGhsjHBYWICwgIyYnKSopGR8tMC0oMCUoKSj/2wBDAQcHBwoIChMKChMoGhYaKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCj/wAARCAAQACADASIAAhEBAxEB/8QAFgABAQEAAAAAAAAAAAAAAAAAAgMB/8QAJBAAAgICAQQBBQAAAAAAAAAAAQIDBAURABIUISJBEzEyQlH/xAAWAQEBAQAAAAAAAAAAAAAAAAACAQP/xAAgEQAABQQDAQAAAAAAAAAAAAAAITFB8AECEXGBobHR/9oADAMBAAIRAxEAPwDUxihUgo4sKvrPVggoj4HSRLaot9vyPSU/nj9uA2EyqEw2YsqI17iu3cV79ars+yJFOqTMeldeGJO18trXGmMUKkFHFhV9Z6sEFEfA6SJbVFvt+R6Sn88ftwGwmVQmGzFlRGvcV27ivfrVdn2RIp1SZj0rrwxJ2vlta5KLO4ymFSmIaefXwMedsaxljsy4nuC1iCRpbGOnssBt4o4ZleFRtgAAQBtfKjlmx725DJ2Ujmy5swJDTWaZ5gvt9e1ScMAzMT7J870xXfIvO2NYyx2ZcT3BaxBI0tjHT2WA28UcMyvCo2wAAIA2vlRyzY97chk7KRzZc2YEhprNM8wX2+vapOGAZmJ9k+d6YrvjuI974jIM7mkmh//Z',
+  'base64',
+);
+
+/** A header-only JPEG (SOI, SOF0 with dimensions, EOI): sniffs as JPEG, does not decode. */
 export function makeJpeg(width = 32, height = 16): Buffer {
   const sof = Buffer.from([
     0xff,

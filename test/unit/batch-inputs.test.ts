@@ -74,7 +74,7 @@ describe('glob and exts', () => {
 
   test('extensions are normalised and matched case-insensitively', () => {
     expect(normaliseExts(['.PNG', 'jpg', 'png'])).toEqual(['png', 'jpg']);
-    expect(normaliseExts(undefined)).toEqual(['png', 'jpg', 'jpeg', 'webp']);
+    expect(normaliseExts(undefined)).toEqual(['png', 'jpg', 'jpeg', 'webp', 'pdf', 'tif', 'tiff', 'heic', 'heif']);
     expect(() => normaliseExts(['p/ng'])).toThrow();
     expect(selectsImage('A.JPG', globToRegExp('**/*'), ['jpg'])).toBe(true);
     expect(selectsImage('notes.txt', globToRegExp('**/*'), ['jpg'])).toBe(false);

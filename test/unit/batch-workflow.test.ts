@@ -12,6 +12,7 @@ import { type JobRecord, emptyProgress } from '../../functions/core/batch/job-mo
 import { ModelCallError } from '../../functions/core/ports.ts';
 import { GIF, makePng } from '../support/images.ts';
 import {
+  FAKE_PAGES,
   MemoryArtifactIndex,
   MemoryArtifactStore,
   ScriptedModel,
@@ -60,6 +61,7 @@ function prepare(
     },
     extract: {
       model,
+      pages: FAKE_PAGES,
       store,
       index,
       clock,

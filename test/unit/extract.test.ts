@@ -2,10 +2,11 @@ import { describe, expect, test } from 'vitest';
 import { loadTaskCatalog } from '../../functions/adapters/task-files.ts';
 import { ConflictError } from '../../functions/core/errors.ts';
 import { type ExtractDeps, extractDocument } from '../../functions/core/extract/extract-document.ts';
-import { inspectImage } from '../../functions/core/images/image.ts';
 import { ModelCallError } from '../../functions/core/ports.ts';
 import { makePng } from '../support/images.ts';
 import {
+  FAKE_PAGES,
+  fakeDocument,
   MemoryArtifactIndex,
   MemoryArtifactStore,
   ScriptedModel,
@@ -18,22 +19,23 @@ const tasks = loadTaskCatalog();
 const receipt = tasks.get('receipt_fields_v1');
 const VALID = VALID_RECEIPT_ANSWER;
 
-function prepare(steps: Array<string | Error>, settings: Partial<ExtractDeps['settings']> = {}) {
+async function prepare(steps: Array<string | Error>, settings: Partial<ExtractDeps['settings']> = {}) {
   const deps = {
     model: new ScriptedModel(steps),
+    pages: FAKE_PAGES,
     store: new MemoryArtifactStore(),
     index: new MemoryArtifactIndex(),
     clock: fixedClock(),
     logger: quietLogger,
     settings: { allowOverwrite: false, maxRetries: 2, retryBaseMs: 100, ...settings },
   };
-  const image = inspectImage(makePng(), 'image/png', { maxImageBytes: 1e6, maxImagePixels: 1e7 });
-  return { deps, input: { task: receipt, image, requestId: 'req-1', ownerKeyId: 'alice', imageBase64Len: 999 } };
+  const document = await fakeDocument(makePng(), receipt);
+  return { deps, input: { task: receipt, document, requestId: 'req-1', ownerKeyId: 'alice', imageBase64Len: 999 } };
 }
 
 describe('extractDocument', () => {
   test('a valid answer is parsed, validated and kept as an artifact without the image', async () => {
-    const { deps, input } = prepare([VALID]);
+    const { deps, input } = await prepare([VALID]);
     const out = await extractDocument(deps, input);
     expect(out.artifactRel).toBe('extracts/2026-11-23/req-1.json');
     expect(out.artifact).toMatchObject({ schema_valid: true, error: null, task_id: 'receipt_fields_v1', owner_key_id: 'alice' });
@@ -41,12 +43,12 @@ describe('extractDocument', () => {
     expect(out.artifact.input).toMatchObject({ mime_type: 'image/png', image_base64_len: 999 });
     const stored = await deps.store.getJson<Record<string, unknown>>(out.artifactRel);
     expect(stored?.parsed).toEqual(JSON.parse(VALID));
-    expect(JSON.stringify(stored)).not.toContain(input.image.bytes.toString('base64'));
+    expect(JSON.stringify(stored)).not.toContain(input.document.pages[0]!.bytes.toString('base64'));
     expect(deps.index.rows.get('extract#req-1')?.status).toBe('ok');
   });
 
   test('an answer that breaks the schema is kept with its schema errors', async () => {
-    const { deps, input } = prepare([JSON.stringify({ ...JSON.parse(VALID), currency: 'dollars', extra: 1 })]);
+    const { deps, input } = await prepare([JSON.stringify({ ...JSON.parse(VALID), currency: 'dollars', extra: 1 })]);
     const { artifact } = await extractDocument(deps, input);
     expect(artifact.schema_valid).toBe(false);
     expect(artifact.error).toBeNull();
@@ -54,7 +56,7 @@ describe('extractDocument', () => {
   });
 
   test('garbage is kept with invalid_model_output and the raw text', async () => {
-    const { deps, input } = prepare(['Sorry, I cannot help with that.']);
+    const { deps, input } = await prepare(['Sorry, I cannot help with that.']);
     const { artifact } = await extractDocument(deps, input);
     expect(artifact).toMatchObject({ schema_valid: false, parsed: null, raw_model_text: 'Sorry, I cannot help with that.' });
     expect(artifact.error?.code).toBe('invalid_model_output');
@@ -62,7 +64,7 @@ describe('extractDocument', () => {
   });
 
   test('transient failures are retried with growing backoff and recorded in error_history', async () => {
-    const { deps, input } = prepare([
+    const { deps, input } = await prepare([
       new ModelCallError('unavailable', 'down', 502),
       new ModelCallError('throttled', 'slow down', 429),
       VALID,
@@ -81,7 +83,7 @@ describe('extractDocument', () => {
 
   test('after the last retry the failure is kept as backend_unavailable', async () => {
     const fail = () => new ModelCallError('unavailable', 'down');
-    const { deps, input } = prepare([fail(), fail(), fail(), VALID]);
+    const { deps, input } = await prepare([fail(), fail(), fail(), VALID]);
     const { artifact } = await extractDocument(deps, input);
     expect(artifact.error?.code).toBe('backend_unavailable');
     expect(artifact.error_history).toHaveLength(3);
@@ -90,14 +92,14 @@ describe('extractDocument', () => {
   });
 
   test('a timeout is not retried and is kept as inference_timeout', async () => {
-    const { deps, input } = prepare([new ModelCallError('timeout', 'too slow'), VALID]);
+    const { deps, input } = await prepare([new ModelCallError('timeout', 'too slow'), VALID]);
     const { artifact } = await extractDocument(deps, input);
     expect(artifact.error?.code).toBe('inference_timeout');
     expect(deps.model.calls).toHaveLength(1);
   });
 
   test('a reused request_id is a conflict and the first artifact is untouched', async () => {
-    const { deps, input } = prepare([VALID, 'garbage']);
+    const { deps, input } = await prepare([VALID, 'garbage']);
     const first = await extractDocument(deps, input);
     const before = deps.store.objects.get(first.artifactRel)?.toString();
     await expect(extractDocument(deps, input)).rejects.toBeInstanceOf(ConflictError);
@@ -106,7 +108,7 @@ describe('extractDocument', () => {
   });
 
   test('with overwrite allowed a reused request_id replaces the artifact', async () => {
-    const { deps, input } = prepare([VALID, 'garbage'], { allowOverwrite: true });
+    const { deps, input } = await prepare([VALID, 'garbage'], { allowOverwrite: true });
     await extractDocument(deps, input);
     const second = await extractDocument(deps, input);
     expect(second.artifact.error?.code).toBe('invalid_model_output');

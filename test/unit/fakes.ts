@@ -1,4 +1,10 @@
 // In-memory port fakes for unit tests of the core.
+import { createHash } from 'node:crypto';
+import type { TaskDefinition } from '../../functions/core/extract/task-catalog.ts';
+import type { Size } from '../../functions/core/images/budget.ts';
+import { checkInput } from '../../functions/core/images/image.ts';
+import type { DocumentDecoder, NormalisedDocument, ProbedDocument } from '../../functions/core/images/normalise.ts';
+import { type PagePipeline, normaliseForTask } from '../../functions/core/images/pipeline.ts';
 import type { ApiKeyRecord } from '../../functions/core/auth/api-keys.ts';
 import { ConflictError, NotFoundError } from '../../functions/core/errors.ts';
 import type {
@@ -129,3 +135,32 @@ export const VALID_RECEIPT_ANSWER = JSON.stringify({
   payment_method: null,
   line_items: [],
 });
+
+/**
+ * A page decoder for unit tests of the core: a PNG's size is read from its header, any other input is a
+ * 100×100 page, and each "rendered" page is a short text naming its size and the input's hash.
+ */
+export class FakeDocumentDecoder implements DocumentDecoder {
+  readonly versions = { fake: '1' };
+  async probe(bytes: Buffer): Promise<ProbedDocument> {
+    const png = bytes.length > 24 && bytes.toString('latin1', 1, 4) === 'PNG';
+    const size = png ? { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) } : { width: 100, height: 100 };
+    return { pageCount: 1, pages: [size] };
+  }
+  async render(bytes: Buffer, _mime: string, sizes: readonly Size[]): Promise<Buffer[]> {
+    const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+    return sizes.map((s, i) => Buffer.from(`page ${i + 1} ${s.width}x${s.height} of ${hash}`));
+  }
+}
+
+/** The normalisation step with the fake decoder and the seed's context (4096 tokens). */
+export const FAKE_PAGES: PagePipeline = {
+  decoder: new FakeDocumentDecoder(),
+  context: { maxModelLen: 4096, maxTokens: 1024, minPageTokens: 640, maxDocumentPages: 8 },
+  maxImagePixels: 1e7,
+};
+
+/** Checked and normalised input for a task, through the fake decoder. */
+export function fakeDocument(bytes: Buffer, task: TaskDefinition): Promise<NormalisedDocument> {
+  return normaliseForTask(FAKE_PAGES, checkInput(bytes, undefined, { maxImageBytes: 1e6 }), task);
+}

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { VllmModelClient } from '../../functions/adapters/model/vllm.ts';
 import { loadTaskCatalog } from '../../functions/adapters/task-files.ts';
@@ -21,12 +23,13 @@ function client(overrides: { readTimeoutS?: number; apiKey?: string; baseUrl?: s
       retryBaseMs: 1,
       maxTokens: 512,
       maxInflight: 4,
+      maxModelLen: 4096,
     },
     quietLogger,
   );
 }
 
-const request = { task, image: { bytes: makePng(), mimeType: 'image/png' }, requestId: 'r1' };
+const request = { task, pages: [{ bytes: makePng(), mimeType: 'image/png' }], requestId: 'r1' };
 
 beforeAll(async () => {
   fake = await startFakeVllm();
@@ -47,7 +50,66 @@ describe('VllmModelClient against a protocol-faithful fake', () => {
     expect(body.response_format?.json_schema?.schema).toEqual(task.schema);
     expect(body.max_tokens).toBe(512);
     expect(JSON.parse(answer.text)).toHaveProperty('total');
-    expect(answer.usage?.total_tokens).toBe(907);
+    // The model's own count (the fake measures the image and text as vLLM does), passed through as is.
+    expect(answer.usage?.prompt_tokens).toBe(fake.calls[0]!.vision!.promptTokens);
+    expect(answer.usage?.total_tokens).toBeGreaterThan(answer.usage!.prompt_tokens!);
+  });
+
+  test('the pages of a document go in one call, in order, each after its label', async () => {
+    const pages = [
+      { bytes: makePng(64, 64, 1), mimeType: 'image/png' },
+      { bytes: makePng(64, 64, 2), mimeType: 'image/png' },
+    ];
+    await client().complete({ task, pages, requestId: 'r2' });
+    expect(fake.calls).toHaveLength(1);
+    const content = fake.calls[0]!.body.messages[0]!.content as Array<{
+      type: string;
+      text?: string;
+      image_url?: { url: string };
+    }>;
+    expect(content.map((p) => p.type)).toEqual(['text', 'image_url', 'text', 'image_url', 'text']);
+    expect([content[0]!.text, content[2]!.text]).toEqual(['Page 1 of 2:', 'Page 2 of 2:']);
+    expect(content[1]!.image_url!.url).toBe(`data:image/png;base64,${pages[0]!.bytes.toString('base64')}`);
+    expect(content[3]!.image_url!.url).toBe(`data:image/png;base64,${pages[1]!.bytes.toString('base64')}`);
+    expect(content[4]!.text).toBe(task.prompt);
+    expect(fake.calls[0]!.vision!.images).toHaveLength(2);
+  });
+
+  test("vLLM's context-length 400 is a context_length failure, never retried, with vLLM's own words", async () => {
+    fake.maxModelLen = 600;
+    const err = (await client()
+      .complete(request)
+      .catch((e: unknown) => e)) as ModelCallError;
+    expect(err).toBeInstanceOf(ModelCallError);
+    expect(err.kind).toBe('context_length');
+    expect(err.retryable).toBe(false);
+    expect(err.upstreamStatus).toBe(400);
+    expect(err.message).toMatch(/maximum context length is 600 tokens/);
+  });
+
+  test('the OpenAI-style error body of newer vLLM servers is read the same way', async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          error: {
+            message: "This model's maximum context length is 4096 tokens. However, you requested 5000 tokens.",
+            type: 'BadRequestError',
+            param: null,
+            code: 400,
+          },
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const err = (await client({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1` })
+        .complete(request)
+        .catch((e: unknown) => e)) as ModelCallError;
+      expect(err.kind).toBe('context_length');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   test('a wrong API key is a rejected call (not retryable)', async () => {

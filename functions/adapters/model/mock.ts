@@ -1,5 +1,5 @@
-// The mock backend: no model, a deterministic schema-valid answer derived from the image bytes.
-// Same image and task → same answer, so local runs and tests are reproducible.
+// The mock backend: no model, a deterministic schema-valid answer derived from the pages' bytes.
+// Same pages and task → same answer, so local runs and tests are reproducible.
 import { createHash } from 'node:crypto';
 import type { ModelAnswer, ModelClient, ModelRequest } from '../../core/ports.ts';
 
@@ -8,7 +8,9 @@ export class MockModelClient implements ModelClient {
   readonly model = 'mock-receipt-reader';
 
   async complete(request: ModelRequest): Promise<ModelAnswer> {
-    const seed = createHash('sha256').update(request.image.bytes).digest();
+    const hash = createHash('sha256');
+    for (const page of request.pages) hash.update(page.bytes);
+    const seed = hash.digest();
     const answer = request.task.id.startsWith('invoice') ? mockInvoice(seed) : mockReceipt(seed);
     const text = JSON.stringify(answer);
     return { text, model: this.model, usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 } };

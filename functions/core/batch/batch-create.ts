@@ -5,7 +5,7 @@ import { dayOf, inputsPrefixRel, isValidId, stagingPrefixRel } from '../artifact
 import { type Principal, canAccess } from '../auth/api-keys.ts';
 import { dataPrefix, dataRootPath, globToRegExp, normaliseExts } from './data-root.ts';
 import { ConflictError, NotFoundError, PayloadTooLargeError, TooManyFilesError, ValidationError } from '../errors.ts';
-import { type ExtractRequest, type ExtractRequestDeps, imageFromRequest } from '../extract/extract-request.ts';
+import { type ExtractRequest, type ExtractRequestDeps, inputFromRequest } from '../extract/extract-request.ts';
 import { listDataImages, persistedInputs } from './prepare-batch.ts';
 import { type BatchInput, type GroundTruthRef, type JobRecord } from './job-model.ts';
 import type { JobDeps } from './job-deps.ts';
@@ -67,7 +67,8 @@ export async function createExtractJob(
       request_id: requestId,
     });
   }
-  const { image, imageBase64Len } = await imageFromRequest(deps, principal, body);
+  // Only the cheap checks here (size, format): the pages are made by the job, like every batch item's.
+  const { input: image, imageBase64Len } = await inputFromRequest(deps, principal, body);
   if (!deps.settings.allowOverwrite && (await deps.index.get('extract', requestId))) {
     throw new ConflictError(`request_id "${requestId}" was already used`, { request_id: requestId });
   }

@@ -79,7 +79,7 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
-export const DEFAULT_IMAGE_EXTS = ['png', 'jpg', 'jpeg', 'webp'] as const;
+export const DEFAULT_IMAGE_EXTS = ['png', 'jpg', 'jpeg', 'webp', 'pdf', 'tif', 'tiff', 'heic', 'heif'] as const;
 
 /** Lower-case extensions without dots; a 400 for anything that is not a plain extension. */
 export function normaliseExts(exts: readonly string[] | undefined): string[] {

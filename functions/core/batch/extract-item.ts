@@ -14,7 +14,11 @@ import {
 } from '../extract/extract-document.ts';
 import { extractResponseOf } from '../extract/extract-request.ts';
 import type { TaskDefinition } from '../extract/task-catalog.ts';
-import { type InspectedImage, inspectImage, sniffImageType } from '../images/image.ts';
+import { NOT_COMPUTED, inputRecord } from '../extract/extract-artifact.ts';
+import { checkInput } from '../images/image.ts';
+import type { NormalisedDocument } from '../images/normalise.ts';
+import { normaliseForTask } from '../images/pipeline.ts';
+import { sniffDocumentType } from '../images/sniff.ts';
 import { type ItemError, type JobRecord, type RunItem, type RunItemResult, type RunItemStatus, isFinal } from './job-model.ts';
 import type { JobDeps } from './job-deps.ts';
 import { FAILING_EXTRACT_CODES, codeOfWorkflowError, errorResult, messageOfCause } from './workflow-common.ts';
@@ -33,7 +37,8 @@ export interface ItemTaskResult {
 /**
  * ExtractItem: one item through the shared extract use case.
  * 1. an item already settled (a retried task) is left alone; a cancel settles it as canceled
- * 2. read and check the input (not an image → the item is an error with an artifact, the run goes on)
+ * 2. read the input and normalise it into pages (a document that cannot be read → the item is an error
+ *    with an artifact, the run goes on)
  * 3. extractDocument — a retry of this item may reuse its own claim on the request_id
  * 4. backend still down after the core's retries → throw BackendUnavailableError for the ASL Retry
  * 5. settle the item row; only the update that settles it counts it in the job's progress
@@ -56,19 +61,25 @@ export async function extractItem(deps: BatchDeps, input: { jobId: string; seq: 
       message: `The input ${item.inputRef} no longer exists`,
     });
   }
-  let image: InspectedImage;
+  let document: NormalisedDocument;
+  const normaliseStarted = Date.now();
   try {
-    image = inspectImage(bytes, item.mimeType ?? undefined, deps.settings.imageLimits);
+    document = await normaliseForTask(
+      deps.extract.pages,
+      checkInput(bytes, item.mimeType ?? undefined, deps.settings.imageLimits),
+      task,
+    );
   } catch (err) {
-    if (!(err instanceof AppError)) throw err;
-    return failItemWithArtifact(deps, job, item, task, { code: 'invalid_input', message: err.message }, bytes);
+    if (!(err instanceof AppError) || !err.expose) throw err;
+    return failItemWithArtifact(deps, job, item, task, inputError(err), bytes);
   }
 
   let outcome: ExtractOutcome;
   try {
     outcome = await extractWithOwnClaim(deps, job, {
       task,
-      image,
+      document,
+      normaliseMs: Date.now() - normaliseStarted,
       requestId: item.requestId,
       ownerKeyId: job.ownerKeyId,
       runId: job.runId!,
@@ -145,10 +156,23 @@ async function extractJobImage(deps: BatchDeps, job: JobRecord): Promise<ItemTas
     }
     return { seq: 0, status: 'error' };
   }
-  const image = inspectImage(bytes, ex.mimeType, deps.settings.imageLimits);
+  let document: NormalisedDocument;
+  const normaliseStarted = Date.now();
+  try {
+    document = await normaliseForTask(deps.extract.pages, checkInput(bytes, ex.mimeType, deps.settings.imageLimits), task);
+  } catch (err) {
+    if (!(err instanceof AppError) || !err.expose) throw err;
+    // The job fails as the sync endpoint would answer: with the document's own 4xx code.
+    const error = { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) };
+    if (await deps.jobs.setResultOnce(job.jobId, { request_id: ex.requestId, task_id: task.id, error }, error)) {
+      await countItem(deps, job, 'err', ex.requestId);
+    }
+    return { seq: 0, status: 'error' };
+  }
   const outcome = await extractWithOwnClaim(deps, job, {
     task,
-    image,
+    document,
+    normaliseMs: Date.now() - normaliseStarted,
     requestId: ex.requestId,
     ownerKeyId: job.ownerKeyId,
     ...(ex.imageBase64Len !== null ? { imageBase64Len: ex.imageBase64Len } : {}),
@@ -261,31 +285,32 @@ async function failItemWithArtifact(
   }
   const artifact: ExtractArtifact = {
     kind: 'extract',
-    artifact_version: 1,
+    artifact_version: 2,
     request_id: item.requestId,
     run_id: job.runId!,
     task_id: task.id,
     prompt: { id: task.id, hash: task.promptHash },
     model: { backend: 'none', name: 'none' },
-    input: {
-      mime_type: (bytes ? sniffImageType(bytes) : undefined) ?? item.mimeType ?? 'application/octet-stream',
-      byte_length: bytes?.length ?? 0,
-      sha256: bytes ? createHash('sha256').update(bytes).digest('hex') : '',
-      width: 0,
-      height: 0,
-      image_base64_len: null,
-      input_ref: item.inputRef,
-      image_ref: null,
-      file: item.file,
-    },
+    input: inputRecord(
+      undefined,
+      {
+        mimeType: (bytes ? sniffDocumentType(bytes) : undefined) ?? item.mimeType ?? 'application/octet-stream',
+        byteLength: bytes?.length ?? 0,
+        sha256: bytes ? createHash('sha256').update(bytes).digest('hex') : '',
+      },
+      { inputRef: item.inputRef, file: item.file },
+    ),
     raw_model_text: null,
     parsed: null,
     schema_valid: false,
     schema_errors: [],
     error: { code: asExtractErrorCode(error.code), message: error.message },
     error_history: [],
+    attempts: [],
     timings_ms: { inference: 0, parse: 0, total: 0 },
     usage: null,
+    token_estimate: null,
+    ...NOT_COMPUTED,
     owner_key_id: job.ownerKeyId,
     created_at: now.toISOString(),
   };
@@ -296,12 +321,21 @@ async function failItemWithArtifact(
   return { seq: item.seq, status: 'error' };
 }
 
+/** A document the pipeline refused, as an item error: its own code where the artifact knows it. */
+function inputError(err: AppError): ItemError {
+  const own = ['too_many_pages', 'encrypted_document', 'context_length_exceeded'];
+  return { code: own.includes(err.code) ? err.code : 'invalid_input', message: err.message };
+}
+
 function asExtractErrorCode(code: string): ExtractErrorCode {
   const known: ExtractErrorCode[] = [
     'backend_unavailable',
     'inference_timeout',
     'invalid_model_output',
+    'context_length_exceeded',
     'invalid_input',
+    'too_many_pages',
+    'encrypted_document',
     'input_missing',
     'internal_error',
   ];

@@ -11,6 +11,10 @@ export const FAILING_EXTRACT_CODES = new Set([
   'input_missing',
   'invalid_input',
   'internal_error',
+  // The document itself cannot be read or does not fit (the sync endpoint answers 4xx for these).
+  'context_length_exceeded',
+  'too_many_pages',
+  'encrypted_document',
 ]);
 
 export async function mustGetJob(deps: JobDeps, jobId: string): Promise<JobRecord> {

@@ -2,9 +2,10 @@
 // model failure onto the API's error taxonomy (after its artifact is safely written).
 import { assertId } from '../artifact-keys.ts';
 import { type Principal, hasScope } from '../auth/api-keys.ts';
-import { BackendUnavailableError, ForbiddenError, InferenceTimeoutError } from '../errors.ts';
+import { BackendUnavailableError, ContextLengthExceededError, ForbiddenError, InferenceTimeoutError } from '../errors.ts';
 import { type ExtractDeps, type ExtractOutcome, extractDocument } from './extract-document.ts';
-import { type ImageLimits, type InspectedImage, decodeBase64Image, inspectImage } from '../images/image.ts';
+import { type CheckedInput, type ImageLimits, checkInput, decodeBase64Image } from '../images/image.ts';
+import { normaliseForTask } from '../images/pipeline.ts';
 import type { TaskCatalog, TaskDefinition } from './task-catalog.ts';
 
 /** Fetches an image by URL for debug runs, refusing private and loopback addresses. */
@@ -41,8 +42,9 @@ export interface ExtractResponse {
 }
 
 /**
- * Steps: check task and request_id → decode and inspect the image (base64, or a URL in debug mode)
- * → extract → 503/504 if the model failed (the artifact is already written), else the result.
+ * Steps: check task and request_id → decode and check the input (base64, or a URL in debug mode) →
+ * normalise it into the pages the model sees (4xx for documents it cannot read) → extract → 422 when the
+ * model refused the pages as too long, 503/504 when it failed (the artifact is already written), else the result.
  */
 export async function extractFromRequest(
   deps: ExtractRequestDeps,
@@ -53,11 +55,14 @@ export async function extractFromRequest(
   const task = deps.tasks.get(body.task_id);
   const requestId = body.request_id ?? fallbackRequestId;
   assertId('request_id', requestId);
-  const { image, imageBase64Len, imageRef } = await imageFromRequest(deps, principal, body);
+  const { input, imageBase64Len, imageRef } = await inputFromRequest(deps, principal, body);
+  const normaliseStarted = Date.now();
+  const document = await normaliseForTask(deps.pages, input, task);
 
   const outcome = await extractDocument(deps, {
     task,
-    image,
+    document,
+    normaliseMs: Date.now() - normaliseStarted,
     requestId,
     ownerKeyId: principal.keyId,
     ...(imageBase64Len !== undefined ? { imageBase64Len } : {}),
@@ -67,26 +72,40 @@ export async function extractFromRequest(
   const where = { request_id: requestId, artifact_rel: artifactRel, error_history: artifact.error_history };
   if (artifact.error?.code === 'backend_unavailable') throw new BackendUnavailableError(artifact.error.message, where);
   if (artifact.error?.code === 'inference_timeout') throw new InferenceTimeoutError(artifact.error.message, where);
+  if (artifact.error?.code === 'context_length_exceeded') throw contextLengthError(outcome);
   return extractResponseOf(task, outcome);
 }
 
-/** The checked image of an extract request: base64 (plain or data: URI), or a URL in debug mode only. */
-export async function imageFromRequest(
+/** 422 context_length_exceeded with the numbers: our estimate, the model's limit, the pages, its own words. */
+export function contextLengthError(outcome: ExtractOutcome): ContextLengthExceededError {
+  const { artifact, artifactRel } = outcome;
+  return new ContextLengthExceededError('The model refused the document as longer than its context', {
+    request_id: artifact.request_id,
+    artifact_rel: artifactRel,
+    estimated_tokens: (artifact.token_estimate?.prompt_tokens ?? 0) + (artifact.token_estimate?.max_tokens ?? 0),
+    max_model_len: artifact.token_estimate?.max_model_len ?? null,
+    pages: artifact.input.sent.length,
+    backend_message: artifact.error?.message.slice(0, 500) ?? null,
+  });
+}
+
+/** The checked input of an extract request: base64 (plain or data: URI), or a URL in debug mode only. */
+export async function inputFromRequest(
   deps: Pick<ExtractRequestDeps, 'images' | 'limits' | 'debugMode'>,
   principal: Principal,
   body: ExtractRequest,
-): Promise<{ image: InspectedImage; imageBase64Len?: number; imageRef?: string }> {
+): Promise<{ input: CheckedInput; imageBase64Len?: number; imageRef?: string }> {
   if (body.image_base64 !== undefined) {
     const decoded = decodeBase64Image(body.image_base64, deps.limits.maxImageBytes);
-    const image = inspectImage(decoded.bytes, body.mime_type ?? decoded.dataUriMime, deps.limits);
-    return { image, imageBase64Len: body.image_base64.length };
+    const input = checkInput(decoded.bytes, body.mime_type ?? decoded.dataUriMime, deps.limits);
+    return { input, imageBase64Len: body.image_base64.length };
   }
   if (!deps.debugMode || !hasScope(principal, 'debug:run')) {
     throw new ForbiddenError('image_url is accepted only when DEBUG_MODE=1 and the key has the "debug:run" scope');
   }
   const url = body.image_url as string;
   const fetched = await deps.images.fetch(url, deps.limits.maxImageBytes);
-  return { image: inspectImage(fetched.bytes, body.mime_type ?? undefined, deps.limits), imageRef: url };
+  return { input: checkInput(fetched.bytes, body.mime_type ?? undefined, deps.limits), imageRef: url };
 }
 
 /** The response body of an extract (sync, or the result of an extract_async job). */

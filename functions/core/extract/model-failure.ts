@@ -3,7 +3,7 @@
 // and the job model all use these types.
 
 /** Why a model call failed; `retryable` drives the core's backoff and the ASL Retry. */
-export type ModelFailureKind = 'unavailable' | 'throttled' | 'timeout' | 'rejected';
+export type ModelFailureKind = 'unavailable' | 'throttled' | 'timeout' | 'rejected' | 'context_length';
 
 export interface ErrorHistoryEntry {
   attempt: number;

@@ -2,14 +2,28 @@
 import { createHash } from 'node:crypto';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { ValidationError } from '../errors.ts';
+import { DEFAULT_PIXEL_BUDGET, type PixelBudget } from '../images/budget.ts';
+import { type PageEncoding, SENT_PAGE_ENCODING } from '../images/normalise.ts';
 
 export interface TaskDefinition {
   id: string;
   prompt: string;
   schema: Record<string, unknown>;
-  /** sha256 of the prompt text and the canonical schema JSON: changes whenever either does. */
+  /** Pixels per sent page (prompts/<task_id>.budget.json, else DEFAULT_PIXEL_BUDGET). */
+  budget: PixelBudget;
+  /**
+   * sha256 of the prompt text, the canonical schema JSON, the pixel budget and the page encoding: it
+   * changes whenever what the model is asked, or the pages it is shown, would change.
+   */
   promptHash: string;
   validate: ValidateFunction;
+}
+
+export interface TaskSource {
+  id: string;
+  prompt: string;
+  schema: Record<string, unknown>;
+  budget?: PixelBudget;
 }
 
 export interface SchemaIssue {
@@ -20,15 +34,20 @@ export interface SchemaIssue {
 export class TaskCatalog {
   private readonly tasks = new Map<string, TaskDefinition>();
 
-  constructor(definitions: Array<{ id: string; prompt: string; schema: Record<string, unknown> }>) {
+  constructor(definitions: TaskSource[]) {
     // One Ajv per catalog; each schema compiled once at cold start, not per call.
     const ajv = new Ajv({ allErrors: true, strict: false });
     for (const d of definitions) {
+      const budget = d.budget ?? DEFAULT_PIXEL_BUDGET;
+      if (!(budget.minPixels >= 0 && budget.maxPixels >= 1024 && budget.minPixels <= budget.maxPixels)) {
+        throw new Error(`task ${d.id}: the budget needs 0 <= min_pixels <= max_pixels and max_pixels >= 1024`);
+      }
       this.tasks.set(d.id, {
         id: d.id,
         prompt: d.prompt,
         schema: d.schema,
-        promptHash: promptHash(d.prompt, d.schema),
+        budget,
+        promptHash: promptHash(d.prompt, d.schema, { budget, encoding: SENT_PAGE_ENCODING }),
         validate: ajv.compile(d.schema),
       });
     }
@@ -46,8 +65,14 @@ export class TaskCatalog {
   }
 }
 
-export function promptHash(prompt: string, schema: unknown): string {
-  return createHash('sha256').update(prompt, 'utf8').update('\n\u0000\n').update(canonicalJson(schema)).digest('hex');
+export function promptHash(prompt: string, schema: unknown, pages: { budget: PixelBudget; encoding: PageEncoding }): string {
+  return createHash('sha256')
+    .update(prompt, 'utf8')
+    .update('\n\u0000\n')
+    .update(canonicalJson(schema))
+    .update('\n\u0000\n')
+    .update(canonicalJson(pages))
+    .digest('hex');
 }
 
 /** JSON with object keys sorted, so equal schemas hash equally whatever their key order. */

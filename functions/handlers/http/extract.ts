@@ -1,5 +1,6 @@
-// POST /v1/extract: one image in, fields out, artifact kept.
+// POST /v1/extract: one document in (an image or a PDF), fields out, artifact kept.
 import { appDeps, extractDepsOf } from '../../adapters/container.ts';
+import { sharedDecoder } from '../../adapters/images/shared.ts';
 import { sharedModelClient } from '../../adapters/model/shared.ts';
 import { httpImageFetcher } from '../../adapters/image-fetcher.ts';
 import { type ExtractRequestDeps, extractFromRequest } from '../../core/extract/extract-request.ts';
@@ -16,7 +17,7 @@ export const extractHandler = makeExtractHandler(async () => {
   const deps = await appDeps();
   return {
     ...deps,
-    ...extractDepsOf(deps, sharedModelClient(deps.config.inference, deps.logger)),
+    ...extractDepsOf(deps, sharedModelClient(deps.config.inference, deps.logger), sharedDecoder()),
     images: httpImageFetcher,
     limits: deps.config.limits,
     debugMode: deps.config.debugMode,

@@ -1,5 +1,6 @@
 // ExtractItem (ASL Task, in the Map): one item through the shared extract use case and GPU guard.
 import { appDeps, batchDepsOf } from '../../adapters/container.ts';
+import { sharedDecoder } from '../../adapters/images/shared.ts';
 import { sharedModelClient } from '../../adapters/model/shared.ts';
 import { type BatchDeps, extractItem } from '../../core/batch/extract-item.ts';
 import { taskHandler } from './task-handler.ts';
@@ -9,5 +10,5 @@ export const makeExtractItemHandler = (getDeps: () => Promise<BatchDeps>) =>
 
 export const extractItemHandler = makeExtractItemHandler(async () => {
   const deps = await appDeps();
-  return batchDepsOf(deps, sharedModelClient(deps.config.inference, deps.logger));
+  return batchDepsOf(deps, sharedModelClient(deps.config.inference, deps.logger), sharedDecoder());
 });
