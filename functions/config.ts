@@ -40,6 +40,7 @@ export interface Config {
     keysTable: string;
     jobsTable: string;
     artifactsTable: string;
+    uploadsTable: string;
   };
   limits: {
     maxImageBytes: number;
@@ -72,6 +73,13 @@ export interface Config {
     /** Upper bound of a job's `concurrency` (the GPU cap VLLM_MAX_INFLIGHT still applies beneath it). */
     maxConcurrency: number;
     defaultConcurrency: number;
+  };
+  /** Presigned uploads (POST /v1/uploads): sessions and the files they declare. */
+  uploads: {
+    /** UPLOAD_SESSION_TTL_S: a session answers 410 upload_expired after this. */
+    sessionTtlS: number;
+    /** MAX_INPUT_FILE_BYTES: one uploaded file, and any input a batch reads from the bucket. */
+    maxInputFileBytes: number;
   };
   corsAllowOrigins: string[];
   /** Debug artifact routes (seed §8.7): bounds of the on-demand backup archive. */
@@ -153,6 +161,7 @@ export function loadConfig(env: Env = process.env): Config {
       keysTable: r.str('KEYS_TABLE', 'ocrlty-keys'),
       jobsTable: r.str('JOBS_TABLE', 'ocrlty-jobs'),
       artifactsTable: r.str('ARTIFACTS_TABLE', 'ocrlty-artifacts'),
+      uploadsTable: r.str('UPLOADS_TABLE', 'ocrlty-uploads'),
     },
     limits: {
       // 3 MiB of image is ~4.2 MB of base64: well under Lambda's 6 MB invocation payload. Up to 4.4 MB
@@ -182,6 +191,10 @@ export function loadConfig(env: Env = process.env): Config {
       maxItems: r.num('MAX_BATCH_ITEMS', 10_000, { min: 1, max: 10_000, int: true }),
       maxConcurrency: r.num('MAX_BATCH_CONCURRENCY', 64, { min: 1, max: 1000, int: true }),
       defaultConcurrency: r.num('BATCH_DEFAULT_CONCURRENCY', 4, { min: 1, max: 1000, int: true }),
+    },
+    uploads: {
+      sessionTtlS: r.num('UPLOAD_SESSION_TTL_S', 86_400, { min: 1, max: 7 * 86_400, int: true }),
+      maxInputFileBytes: r.num('MAX_INPUT_FILE_BYTES', 25_000_000, { min: 1024, max: 5_000_000_000, int: true }),
     },
     corsAllowOrigins: corsOrigins(r),
     debugTools: {

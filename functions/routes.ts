@@ -11,6 +11,8 @@ export type Permission =
   | 'artifacts:write'
   | 'jobs:read'
   | 'jobs:write'
+  | 'uploads:read'
+  | 'uploads:write'
   | 'bucket:read'
   | 'bucket:write'
   | 'workflow:start'

@@ -17,8 +17,6 @@ const clone = <T>(v: T): T => structuredClone(v);
 export class MemoryUploadSessionStore implements UploadSessionStore {
   readonly sessions = new Map<string, UploadSession>();
   readonly files = new Map<string, Map<string, UploadFile>>();
-  /** Runs as putNewFiles starts: lets a test interleave a concurrent writer. */
-  beforePutNewFiles?: () => void;
 
   async create(session: UploadSession, files: UploadFile[]) {
     if (this.sessions.has(session.uploadId)) throw new ConflictError('exists');
@@ -45,28 +43,15 @@ export class MemoryUploadSessionStore implements UploadSessionStore {
     return 'ok';
   }
   async putNewFiles(session: UploadSession, files: UploadFile[]) {
-    this.beforePutNewFiles?.();
     const rows = this.files.get(session.uploadId)!;
-    const written: string[] = [];
-    const existing: string[] = [];
-    for (const f of files) {
-      if (rows.has(f.name)) existing.push(f.name);
-      else {
-        rows.set(f.name, clone(f));
-        written.push(f.name);
-      }
-    }
-    if (existing.length > 0) for (const name of written) rows.delete(name);
+    const existing = files.filter((f) => rows.has(f.name)).map((f) => f.name);
+    if (existing.length === 0) for (const f of files) rows.set(f.name, clone(f));
     return { existing };
   }
   async endAdd(uploadId: string, opts: { leaseUntil: string; release: number }) {
     const s = this.sessions.get(uploadId)!;
     if (s.addLeaseUntil === opts.leaseUntil) delete s.addLeaseUntil;
     s.fileCount -= opts.release;
-  }
-  async existingNames(uploadId: string, names: string[]) {
-    const rows = this.files.get(uploadId) ?? new Map();
-    return names.filter((n) => rows.has(n));
   }
   async pageFiles(uploadId: string, opts: { limit: number; afterName?: string }) {
     const all = this.sorted(uploadId).filter((f) => opts.afterName === undefined || compareNames(f.name, opts.afterName) > 0);

@@ -23,12 +23,13 @@ export interface UploadSessionStore {
     uploadId: string,
     opts: { count: number; maxFiles: number; now: string; leaseUntil: string },
   ): Promise<BeginAddOutcome>;
-  /** Writes each row whose name is new; when some exist, removes what it wrote and returns those names. */
+  /**
+   * Called under the add lease (no other call writes this session's rows meanwhile): writes the rows
+   * unless some names exist already — then it writes nothing and returns those names.
+   */
   putNewFiles(session: UploadSession, files: UploadFile[]): Promise<{ existing: string[] }>;
   /** Ends an add-files call: gives its lease back and, if it wrote nothing, its reserved room. */
   endAdd(uploadId: string, opts: { leaseUntil: string; release: number }): Promise<void>;
-  /** The names among `names` the session already has. */
-  existingNames(uploadId: string, names: string[]): Promise<string[]>;
   /** A page of files in name order, strictly after `afterName`. */
   pageFiles(uploadId: string, opts: { limit: number; afterName?: string }): Promise<{ files: UploadFile[]; more: boolean }>;
   /** Every file of the session in name order. */

@@ -113,9 +113,9 @@ export async function createUploadSession(
 /**
  * POST /v1/uploads/{upload_id}/files.
  * 1. the caller's open, unexpired session (404 / 410 / 409 when completed)
- * 2. check the declared files as at creation; a name the session already has is a 400
+ * 2. check the declared files as at creation
  * 3. hold the session (one add at a time; complete waits) and reserve room under MAX_BATCH_ITEMS (413)
- * 4. write each new row conditionally — a name taken meanwhile undoes this call's rows (400) — then sign
+ * 4. under that hold, write the rows unless a name exists (400 naming it, nothing written), then sign
  */
 export async function addUploadFiles(
   deps: UploadDeps,
@@ -132,11 +132,6 @@ export async function addUploadFiles(
   });
   if (session.fileCount + files.length > deps.settings.maxSessionFiles)
     throw tooManyForSession(deps, session.fileCount + files.length);
-  const known = await deps.uploads.existingNames(
-    uploadId,
-    files.map((f) => f.name),
-  );
-  if (known.length > 0) throw existingNamesError(known);
 
   const leaseUntil = new Date(now.getTime() + ADD_LEASE_S * 1000).toISOString();
   const begun = await deps.uploads.beginAdd(uploadId, {
