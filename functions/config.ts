@@ -164,9 +164,9 @@ export function loadConfig(env: Env = process.env): Config {
       uploadsTable: r.str('UPLOADS_TABLE', 'ocrlty-uploads'),
     },
     limits: {
-      // 3 MiB of image is ~4.2 MB of base64: well under Lambda's 6 MB invocation payload. Up to 4.4 MB
-      // (~5.9 MB of base64) can be allowed; bigger inputs go through uploads.
-      maxImageBytes: r.num('MAX_IMAGE_BYTES', 3 * 1024 * 1024, { min: 1024, max: 4_400_000, int: true }),
+      // Base64 in a JSON body: 4.3 MB of image is ~5.73 MB of text, under MAX_BODY_BYTES and Lambda's 6 MB
+      // invocation payload. Bigger inputs go through upload sessions (MAX_INPUT_FILE_BYTES).
+      maxImageBytes: r.num('MAX_IMAGE_BYTES', 4_300_000, { min: 1024, max: 4_400_000, int: true }),
       maxImagePixels: r.num('MAX_IMAGE_PIXELS', 50_000_000, { min: 1, int: true }),
       maxBodyBytes: r.num('MAX_BODY_BYTES', 5_800_000, { min: 1024, max: 6_000_000, int: true }),
       // Upload jobs keep {file, input_ref, mime_type} per file in the job row: 500 stays well under DynamoDB's 400 KB item.

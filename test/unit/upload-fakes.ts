@@ -57,6 +57,10 @@ export class MemoryUploadSessionStore implements UploadSessionStore {
     const all = this.sorted(uploadId).filter((f) => opts.afterName === undefined || compareNames(f.name, opts.afterName) > 0);
     return { files: all.slice(0, opts.limit), more: all.length > opts.limit };
   }
+  async getFile(uploadId: string, name: string) {
+    const f = this.files.get(uploadId)?.get(name);
+    return f ? clone(f) : undefined;
+  }
   async listFiles(uploadId: string) {
     return this.sorted(uploadId);
   }

@@ -181,6 +181,13 @@ export class DynamoUploadSessionStore implements UploadSessionStore {
     return files.length > opts.limit ? { files: files.slice(0, opts.limit), more: true } : { files, more: false };
   }
 
+  async getFile(uploadId: string, name: string): Promise<UploadFile | undefined> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: uploadPk(uploadId), sk: fileSk(name) }, ConsistentRead: true }),
+    );
+    return out.Item ? fromFileRow(out.Item as FileRow) : undefined;
+  }
+
   async listFiles(uploadId: string): Promise<UploadFile[]> {
     const files: UploadFile[] = [];
     let startKey: Record<string, unknown> | undefined;

@@ -11,7 +11,7 @@ import type { JobDeps } from '../batch/job-deps.ts';
 import { launchJob, newJobId } from '../batch/jobs.ts';
 import type { UploadSessionStore } from './ports.ts';
 import { type ArrivalState, arrivalOf, listArrived } from './uploaded-objects.ts';
-import { type UploadCompletion, type UploadFile, type UploadSession, ownedLiveSession } from './upload-model.ts';
+import { type UploadCompletion, type UploadFile, type UploadSession, ownedLiveSession, readSession } from './upload-model.ts';
 
 export interface CompleteUploadRequest {
   task_id: string;
@@ -51,7 +51,7 @@ export async function completeUpload(
   body: CompleteUploadRequest,
 ): Promise<CompleteUploadResult> {
   const now = deps.clock.now();
-  const session = ownedLiveSession(await deps.uploads.get(uploadId), principal, uploadId, now);
+  const session = ownedLiveSession(await readSession(deps.uploads, uploadId), principal, uploadId, now);
   const bodyHash = completeBodyHash(body);
   if (session.status === 'completed') return replay(deps, principal, session, body, bodyHash);
 
@@ -69,7 +69,7 @@ export async function completeUpload(
   const marked = await deps.uploads.markCompleted(uploadId, completion, { version: session.version, now: now.toISOString() });
   if (!marked) {
     await deps.index.release('batch', runId);
-    const again = ownedLiveSession(await deps.uploads.get(uploadId), principal, uploadId, deps.clock.now());
+    const again = ownedLiveSession(await readSession(deps.uploads, uploadId), principal, uploadId, deps.clock.now());
     if (again.status === 'completed') return replay(deps, principal, again, body, bodyHash);
     throw addInFlight(uploadId);
   }

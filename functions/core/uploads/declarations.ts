@@ -1,12 +1,12 @@
 // The files a client declares (create or add files): names, types and sizes checked all at once, so one
 // answer names every bad file — and nothing is signed or stored unless every file is fine.
-import { ACCEPTED_MIME_TYPES, normaliseMimeType } from '../images/image.ts';
+import { DOCUMENT_MIME_TYPES, normaliseDeclaredMime } from '../images/sniff.ts';
 import { AppError, PayloadTooLargeError, TooManyFilesError, UnsupportedMediaTypeError, ValidationError } from '../errors.ts';
 import { normaliseUploadName } from './names.ts';
 import { MAX_FILES_PER_CALL, type UploadFile } from './upload-model.ts';
 
 /** The types an upload may declare: the ones the image pipeline reads (one list for every input path). */
-export const UPLOAD_MIME_TYPES: readonly string[] = ACCEPTED_MIME_TYPES;
+export const UPLOAD_MIME_TYPES: readonly string[] = DOCUMENT_MIME_TYPES;
 
 export interface DeclaredFile {
   name: string;
@@ -73,7 +73,7 @@ export function checkDeclaredFiles(
         `files[${index}] "${shown}" is ${size} bytes, over the limit of ${opts.maxInputFileBytes} (MAX_INPUT_FILE_BYTES)`,
       );
     }
-    const mime = typeof f.mime_type === 'string' ? normaliseMimeType(f.mime_type) : '';
+    const mime = typeof f.mime_type === 'string' ? normaliseDeclaredMime(f.mime_type) : '';
     if (!UPLOAD_MIME_TYPES.includes(mime)) {
       add('unsupported_type', `files[${index}] "${shown}": mime_type "${String(f.mime_type).slice(0, 100)}" is not accepted`);
     }

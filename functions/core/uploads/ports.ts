@@ -32,6 +32,8 @@ export interface UploadSessionStore {
   endAdd(uploadId: string, opts: { leaseUntil: string; release: number }): Promise<void>;
   /** A page of files in name order, strictly after `afterName`. */
   pageFiles(uploadId: string, opts: { limit: number; afterName?: string }): Promise<{ files: UploadFile[]; more: boolean }>;
+  /** One declared file by its (normalised) name. */
+  getFile(uploadId: string, name: string): Promise<UploadFile | undefined>;
   /** Every file of the session in name order. */
   listFiles(uploadId: string): Promise<UploadFile[]>;
   /**

@@ -18,6 +18,7 @@ import {
   isExpired,
   newUploadId,
   ownedLiveSession,
+  readSession,
   uploadPrefixRel,
   urlTtlS,
 } from './upload-model.ts';
@@ -124,7 +125,7 @@ export async function addUploadFiles(
   body: AddFilesRequest,
 ): Promise<UploadSessionView> {
   const now = deps.clock.now();
-  const session = ownedLiveSession(await deps.uploads.get(uploadId), principal, uploadId, now);
+  const session = ownedLiveSession(await readSession(deps.uploads, uploadId), principal, uploadId, now);
   if (session.status !== 'open') throw completedError(session);
   const files = checkDeclaredFiles(body.files, {
     maxInputFileBytes: deps.settings.maxInputFileBytes,
@@ -148,7 +149,7 @@ export async function addUploadFiles(
   if (begun === 'full') throw tooManyForSession(deps, session.fileCount + files.length);
   if (begun === 'closed') {
     // Completed or expired between the read and now: say which.
-    const again = ownedLiveSession(await deps.uploads.get(uploadId), principal, uploadId, deps.clock.now());
+    const again = ownedLiveSession(await readSession(deps.uploads, uploadId), principal, uploadId, deps.clock.now());
     throw completedError(again);
   }
   let written = false;
@@ -178,7 +179,7 @@ export async function getUploadSession(
   query: { cursor?: string; limit?: number },
 ): Promise<UploadSessionView> {
   const now = deps.clock.now();
-  const session = ownedLiveSession(await deps.uploads.get(uploadId), principal, uploadId, now);
+  const session = ownedLiveSession(await readSession(deps.uploads, uploadId), principal, uploadId, now);
   const limit = query.limit ?? MAX_FILES_PER_CALL;
   const afterName = query.cursor === undefined ? undefined : decodeFilesCursor(query.cursor);
   const page = await deps.uploads.pageFiles(uploadId, { limit, ...(afterName !== undefined ? { afterName } : {}) });

@@ -100,6 +100,14 @@ export function urlTtlS(session: Pick<UploadSession, 'expiresAt'>, now: Date, pr
   return Math.max(1, Math.min(presignTtlS, left));
 }
 
+/** The session row, or nothing for an id that cannot be one (never sent to the table). */
+export async function readSession(
+  uploads: { get(uploadId: string): Promise<UploadSession | undefined> },
+  uploadId: string,
+): Promise<UploadSession | undefined> {
+  return isUploadId(uploadId) ? uploads.get(uploadId) : undefined;
+}
+
 /**
  * The session as its owner may use it. Upload sessions are working state of one key: any other key, an
  * admin's included, gets the same 404 as for an id that never existed. An expired session is a 410.
