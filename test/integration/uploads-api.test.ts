@@ -1,6 +1,8 @@
 // Presigned uploads end to end on the local stack, driven like a client over HTTP: create a session, PUT
 // each file to its URL with plain fetch (straight to s3rver, never through a function), complete, poll the
 // job, read the run — then look in the bucket and the tables.
+import { utimesSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { makePng } from '../support/images.ts';
 import { type TestStack, startTestStack } from '../support/local-stack.ts';
@@ -175,6 +177,26 @@ describe('completing: what is refused', () => {
     const retry = await complete(s, client, session.upload_id, { ...task, run_id: 'pre-partial' });
     expect(retry.status).toBe(202);
     expect((await pollJob(s, client, retry.body.job_id)).status).toBe('succeeded');
+  });
+
+  test('an object that arrived after the session ended is refused as late (its arrival time moved past the end)', async () => {
+    const files = pngs(1, 'late');
+    const session = await createSession(s, client, files);
+    await uploadAll(session, files);
+    // With one clock this cannot happen on s3rver; R2's clock is another. s3rver reports a file's mtime as
+    // LastModified, so the test moves that one object's arrival past the session's end.
+    const key = session.files[0].input_ref as string;
+    const parts = key.split('/');
+    const path = join(s.stack.dataDir, 's3', s.deps.config.s3.bucket, ...parts.slice(0, -1), `${parts.at(-1)}._S3rver_object`);
+    const after = new Date(Math.ceil(Date.parse(session.expires_at) / 1000) * 1000 + 60_000); // LastModified has whole seconds
+    utimesSync(path, after, after);
+
+    const res = await complete(s, client, session.upload_id, task);
+
+    expect(res.status).toBe(400);
+    expect(res.body.error.details.problems).toEqual([
+      expect.objectContaining({ name: files[0]!.name, problem: 'late', arrived_at: after.toISOString() }),
+    ]);
   });
 
   test('with no file uploaded: 400 listing them all', async () => {
