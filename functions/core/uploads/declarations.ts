@@ -3,7 +3,7 @@
 import { DOCUMENT_MIME_TYPES, normaliseDeclaredMime } from '../images/sniff.ts';
 import { AppError, PayloadTooLargeError, TooManyFilesError, UnsupportedMediaTypeError, ValidationError } from '../errors.ts';
 import { normaliseUploadName } from './names.ts';
-import { MAX_FILES_PER_CALL, type UploadFile } from './upload-model.ts';
+import { MAX_FILES_PER_CALL, MAX_NAME_BYTES_PER_CALL, type UploadFile } from './upload-model.ts';
 
 /** The types an upload may declare: the ones the image pipeline reads (one list for every input path). */
 export const UPLOAD_MIME_TYPES: readonly string[] = DOCUMENT_MIME_TYPES;
@@ -32,7 +32,8 @@ const NAMED_IN_MESSAGE = 3;
  * Checks the declared files and returns them as session rows, in the order sent.
  * 1. 1 to 1,000 files (413 too_many_files beyond)
  * 2. per file: a valid relative name, an accepted type, `size_bytes` an integer > 0 and ≤ MAX_INPUT_FILE_BYTES
- * 3. no two files with one name after normalisation (nor, with `existing`, a name the session has)
+ * 3. no two files with one name after normalisation
+ * 4. the names together within MAX_NAME_BYTES_PER_CALL (413), so the answer stays small
  * One error for all problems, its status by the worst kind: 400 (names, sizes, duplicates) before 415
  * (types) before 413 (too large).
  */
@@ -80,6 +81,13 @@ export function checkDeclaredFiles(
     if (checked.ok) rows.push({ name: checked.name, mimeType: mime, sizeBytes: size, addedAt: opts.addedAt });
   });
   if (problems.length > 0) throw fileProblemsError(problems, opts.maxInputFileBytes);
+  const nameBytes = rows.reduce((n, r) => n + Buffer.byteLength(r.name, 'utf8'), 0);
+  if (nameBytes > MAX_NAME_BYTES_PER_CALL) {
+    throw new PayloadTooLargeError(
+      `The names of this call add up to ${nameBytes} bytes, over ${MAX_NAME_BYTES_PER_CALL}: send fewer files per call`,
+      { name_bytes: nameBytes, max_name_bytes_per_call: MAX_NAME_BYTES_PER_CALL },
+    );
+  }
   return rows;
 }
 

@@ -11,6 +11,7 @@ import { arrivalOf, listArrived } from './uploaded-objects.ts';
 import {
   ADD_LEASE_S,
   MAX_FILES_PER_CALL,
+  MAX_NAME_BYTES_PER_CALL,
   type UploadFile,
   type UploadSession,
   type UploadSettings,
@@ -168,7 +169,8 @@ export async function addUploadFiles(
 /**
  * GET /v1/uploads/{upload_id}?cursor=&limit=.
  * 1. the caller's unexpired session (404 / 410)
- * 2. one page of files in name order, and one object listing over the same names
+ * 2. one page of files in name order (≤ limit, names ≤ MAX_NAME_BYTES_PER_CALL), and one object listing
+ *    over the same names
  * 3. each file `uploaded` (present, declared size) or `pending`; pending ones of an open session get a
  *    fresh URL
  */
@@ -182,7 +184,9 @@ export async function getUploadSession(
   const session = ownedLiveSession(await readSession(deps.uploads, uploadId), principal, uploadId, now);
   const limit = query.limit ?? MAX_FILES_PER_CALL;
   const afterName = query.cursor === undefined ? undefined : decodeFilesCursor(query.cursor);
-  const page = await deps.uploads.pageFiles(uploadId, { limit, ...(afterName !== undefined ? { afterName } : {}) });
+  const page = fitNameBudget(
+    await deps.uploads.pageFiles(uploadId, { limit, ...(afterName !== undefined ? { afterName } : {}) }),
+  );
   const last = page.files[page.files.length - 1];
   const arrived =
     page.files.length === 0
@@ -214,6 +218,16 @@ export async function getUploadSession(
     job_id: session.completion?.jobId ?? null,
     run_id: session.completion?.runId ?? null,
   };
+}
+
+/** A page cut where its names reach MAX_NAME_BYTES_PER_CALL (the rest follow on the next page). */
+function fitNameBudget(page: { files: UploadFile[]; more: boolean }): { files: UploadFile[]; more: boolean } {
+  let bytes = 0;
+  for (let i = 0; i < page.files.length; i++) {
+    bytes += Buffer.byteLength(page.files[i]!.name, 'utf8');
+    if (bytes > MAX_NAME_BYTES_PER_CALL && i > 0) return { files: page.files.slice(0, i), more: true };
+  }
+  return page;
 }
 
 async function signFiles(deps: UploadDeps, session: UploadSession, files: UploadFile[], now: Date): Promise<UploadFileView[]> {

@@ -8,6 +8,12 @@ import { NotFoundError, UploadExpiredError } from '../errors.ts';
 /** Files declared in one call (create or add): keeps each response far under Lambda's 6 MB. */
 export const MAX_FILES_PER_CALL = 1000;
 /**
+ * UTF-8 bytes of names in one call's answer (create, add, a GET page). A name appears three times in a file's
+ * entry, once URL-encoded (up to 3× longer), so this keeps 1,000 entries near 2.5 MB at worst — far under
+ * Lambda's 6 MB — whatever the names; with ordinary names it is never reached.
+ */
+export const MAX_NAME_BYTES_PER_CALL = 256 * 1024;
+/**
  * How long an add-files call holds the session against a concurrent add or complete. Longer than any
  * route's Lambda timeout (29 s), so a lease left by a killed invocation always expires before anything
  * could still be writing under it.
