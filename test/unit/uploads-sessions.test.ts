@@ -320,7 +320,7 @@ describe('GET /v1/uploads/{upload_id}: the files page by page', () => {
     expect(deps.store.listCalls).toBe(3);
   });
 
-  test('a completed session shows its job and signs nothing', async () => {
+  test('a completed session shows its job, its files as uploaded (its run may have deleted them) and signs nothing', async () => {
     const { deps } = prepare();
     const { upload_id } = await createUploadSession(deps, alice, { files: [file('a.jpg')] });
     Object.assign(deps.uploads.sessions.get(upload_id)!, {
@@ -332,6 +332,7 @@ describe('GET /v1/uploads/{upload_id}: the files page by page', () => {
     const view = await getUploadSession(deps, alice, upload_id, {});
 
     expect(view).toMatchObject({ status: 'completed', job_id: 'job_1', run_id: 'run_1' });
+    expect(view.files[0]).toMatchObject({ status: 'uploaded' });
     expect(view.files[0]!.upload_url).toBeUndefined();
     expect(deps.presigner.signed).toEqual([]);
   });

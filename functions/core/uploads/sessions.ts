@@ -172,7 +172,8 @@ export async function addUploadFiles(
  * 2. one page of files in name order (≤ limit, names ≤ MAX_NAME_BYTES_PER_CALL), and one object listing
  *    over the same names
  * 3. each file `uploaded` (present, declared size) or `pending`; pending ones of an open session get a
- *    fresh URL
+ *    fresh URL. A completed session's files are all `uploaded` (complete checked them; a run may since have
+ *    deleted the staged objects), with no listing
  */
 export async function getUploadSession(
   deps: UploadDeps,
@@ -188,14 +189,15 @@ export async function getUploadSession(
     await deps.uploads.pageFiles(uploadId, { limit, ...(afterName !== undefined ? { afterName } : {}) }),
   );
   const last = page.files[page.files.length - 1];
+  const open = session.status === 'open' && !isExpired(session, now);
+  // A completed session had every file checked in the bucket; its staged objects may be gone since the run.
   const arrived =
-    page.files.length === 0
+    page.files.length === 0 || !open
       ? new Map()
       : await listArrived(deps.store, session, { ...(afterName !== undefined ? { afterName } : {}), throughName: last!.name });
-  const open = session.status === 'open' && !isExpired(session, now);
   const pendingToSign: UploadFile[] = [];
   const views: UploadFileView[] = page.files.map((f) => {
-    const arrival = arrivalOf(f, arrived.get(f.name), session.expiresAt);
+    const arrival = open ? arrivalOf(f, arrived.get(f.name), session.expiresAt) : ({ state: 'uploaded' } as const);
     const view: UploadFileView = {
       ...fileHead(session, f),
       status: arrival.state === 'uploaded' ? 'uploaded' : 'pending',
