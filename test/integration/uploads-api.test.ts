@@ -256,11 +256,10 @@ describe('sessions are their owner’s', () => {
       const res = await s.call(method, path, { key: other, ...(json ? { json } : {}) });
       expect(res.status, `${method} ${path}`).toBe(404);
     }
-    const extract = await s.call('POST', '/v1/extract', {
-      key: other,
-      json: { ...task, upload_id: id, name: 'mine/receipt_0.png' },
-    });
-    expect(extract.status).toBe(404);
+    for (const path of ['/v1/extract', '/v1/extract_async']) {
+      const res = await s.call('POST', path, { key: other, json: { ...task, upload_id: id, name: 'mine/receipt_0.png' } });
+      expect(res.status, path).toBe(404);
+    }
     expect((await s.call('GET', '/v1/uploads/upl_000000000000000000000000', { key: client })).status).toBe(404);
     expect((await s.call('GET', '/v1/uploads/not-an-id', { key: client })).status).toBe(404);
   });
@@ -335,6 +334,21 @@ describe('creating and adding: bad input is a clear 4xx and nothing is stored', 
     const page = await s.call('GET', `/v1/uploads/${session.upload_id}?limit=600`, { key: client });
     const next = await s.call('GET', `/v1/uploads/${session.upload_id}?limit=600&cursor=${page.body.cursor}`, { key: client });
     expect([page.body.files.length, next.body.files.length, next.body.cursor]).toEqual([600, 401, null]);
+  });
+
+  test('adding a file over MAX_INPUT_FILE_BYTES is a 413; a cursor or limit that is not valid is a 400', async () => {
+    const session = await createSession(s, client, pngs(1, 'bounds'));
+
+    const big = await s.call('POST', `/v1/uploads/${session.upload_id}/files`, {
+      key: client,
+      json: { files: [{ name: 'bounds/huge.png', mime_type: 'image/png', size_bytes: 12_000_001 }] },
+    });
+    const badCursor = await s.call('GET', `/v1/uploads/${session.upload_id}?cursor=bm90LWEtbmFtZS8`, { key: client });
+    const badLimit = await s.call('GET', `/v1/uploads/${session.upload_id}?limit=1001`, { key: client });
+
+    expect(big.status).toBe(413);
+    expect(big.body.error.code).toBe('payload_too_large');
+    expect([badCursor.status, badLimit.status]).toEqual([400, 400]);
   });
 });
 

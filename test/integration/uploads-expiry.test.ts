@@ -37,6 +37,10 @@ describe('an expired upload session', () => {
       }),
       complete(s, client, id, { task_id: 'receipt_fields_v1', run_id: 'exp-run' }),
       s.call('POST', '/v1/extract', { key: client, json: { task_id: 'receipt_fields_v1', upload_id: id, name: 'early.png' } }),
+      s.call('POST', '/v1/extract_async', {
+        key: client,
+        json: { task_id: 'receipt_fields_v1', upload_id: id, name: 'early.png' },
+      }),
     ]);
 
     expect(late.status).toBe(403);

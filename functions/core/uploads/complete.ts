@@ -10,6 +10,7 @@ import { pollUrl } from '../batch/job-model.ts';
 import type { JobDeps } from '../batch/job-deps.ts';
 import { launchJob, newJobId } from '../batch/jobs.ts';
 import type { UploadSessionStore } from './ports.ts';
+import { quoteName } from './names.ts';
 import { type ArrivalState, arrivalOf, listArrived } from './uploaded-objects.ts';
 import { type UploadCompletion, type UploadFile, type UploadSession, ownedLiveSession, readSession } from './upload-model.ts';
 
@@ -165,10 +166,10 @@ async function assertAllArrived(deps: CompleteDeps, session: UploadSession, file
   if (problems.length === 0) return;
   const describe = (p: (typeof problems)[number]) =>
     p.arrival.state === 'missing'
-      ? `"${p.name}" was not uploaded`
+      ? `${quoteName(p.name)} was not uploaded`
       : p.arrival.state === 'size_mismatch'
-        ? `"${p.name}" has ${p.arrival.uploadedBytes} bytes, declared ${p.file.sizeBytes}`
-        : `"${p.name}" arrived after the upload expired`;
+        ? `${quoteName(p.name)} has ${p.arrival.uploadedBytes} bytes, declared ${p.file.sizeBytes}`
+        : `${quoteName(p.name)} arrived after the upload expired`;
   const more = problems.length > 3 ? ` (and ${problems.length - 3} more)` : '';
   throw new ValidationError(
     `${problems.length} of ${files.length} files are not uploaded as declared: ${problems.slice(0, 3).map(describe).join('; ')}${more}. Upload them and complete again.`,

@@ -2,7 +2,7 @@
 // answer names every bad file — and nothing is signed or stored unless every file is fine.
 import { DOCUMENT_MIME_TYPES, normaliseDeclaredMime } from '../images/sniff.ts';
 import { AppError, PayloadTooLargeError, TooManyFilesError, UnsupportedMediaTypeError, ValidationError } from '../errors.ts';
-import { normaliseUploadName } from './names.ts';
+import { normaliseUploadName, quoteName } from './names.ts';
 import { MAX_FILES_PER_CALL, MAX_NAME_BYTES_PER_CALL, type UploadFile } from './upload-model.ts';
 
 /** The types an upload may declare: the ones the image pipeline reads (one list for every input path). */
@@ -62,7 +62,7 @@ export function checkDeclaredFiles(
     else if (seen.has(checked.name)) {
       add(
         'duplicate_name',
-        `files[${index}] "${shown}" has the same name as files[${seen.get(checked.name)}] ("${checked.name}")`,
+        `files[${index}] "${shown}" has the same name as files[${seen.get(checked.name)}] (${quoteName(checked.name)})`,
       );
     } else seen.set(checked.name, index);
     const size = f.size_bytes;

@@ -40,3 +40,8 @@ export function normaliseUploadName(raw: unknown): NameCheck {
 export function compareNames(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
+
+/** A name as error messages quote it: at most 120 characters (an error body stays small). */
+export function quoteName(name: string): string {
+  return `"${name.length > 120 ? `${name.slice(0, 117)}...` : name}"`;
+}

@@ -3,7 +3,7 @@
 import type { Principal } from '../auth/api-keys.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import type { ArtifactStore, Clock } from '../ports.ts';
-import { normaliseUploadName } from './names.ts';
+import { normaliseUploadName, quoteName } from './names.ts';
 import type { UploadSessionStore } from './ports.ts';
 import { fileRel, ownedLiveSession, readSession } from './upload-model.ts';
 
@@ -43,21 +43,21 @@ export function uploadedFileSource(deps: {
       const checked = normaliseUploadName(rawName);
       const declared = checked.ok ? await deps.uploads.getFile(uploadId, checked.name) : undefined;
       if (!checked.ok || !declared) {
-        throw new NotFoundError(`Upload "${uploadId}" has no file "${String(rawName).slice(0, 120)}"`, { upload_id: uploadId });
+        throw new NotFoundError(`Upload "${uploadId}" has no file ${quoteName(String(rawName))}`, { upload_id: uploadId });
       }
       const inputRef = fileRel(session, declared.name);
       // Size first, from the listing (the key itself sorts first under its own prefix): never download
       // an object that is not what was declared.
       const listed = (await deps.store.list(inputRef, { limit: 1 })).objects.find((o) => o.rel === inputRef);
       if (!listed) {
-        throw new ValidationError(`"${declared.name}" was not uploaded: PUT it to its upload URL first`, {
+        throw new ValidationError(`${quoteName(declared.name)} was not uploaded: PUT it to its upload URL first`, {
           upload_id: uploadId,
           name: declared.name,
         });
       }
       if (listed.size !== declared.sizeBytes) {
         throw new ValidationError(
-          `"${declared.name}" has ${listed.size} bytes, declared ${declared.sizeBytes}: upload it again`,
+          `${quoteName(declared.name)} has ${listed.size} bytes, declared ${declared.sizeBytes}: upload it again`,
           {
             upload_id: uploadId,
             name: declared.name,
@@ -68,7 +68,10 @@ export function uploadedFileSource(deps: {
       }
       const bytes = await deps.store.getBytes(inputRef);
       if (!bytes)
-        throw new ValidationError(`"${declared.name}" is gone from the bucket`, { upload_id: uploadId, name: declared.name });
+        throw new ValidationError(`${quoteName(declared.name)} is gone from the bucket`, {
+          upload_id: uploadId,
+          name: declared.name,
+        });
       return { bytes, mimeType: declared.mimeType, inputRef, file: declared.name };
     },
   };
