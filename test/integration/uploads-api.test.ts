@@ -1,14 +1,16 @@
 // Presigned uploads end to end on the local stack, driven like a client over HTTP: create a session, PUT
 // each file to its URL with plain fetch (straight to s3rver, never through a function), complete, poll the
 // job, read the run — then look in the bucket and the tables.
-import { utimesSync } from 'node:fs';
+import { readFileSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { makePhotoJpeg } from '../support/documents.ts';
 import { makePng } from '../support/images.ts';
 import { type TestStack, startTestStack } from '../support/local-stack.ts';
 import { pollJob } from '../support/batch.ts';
 import { type LocalFile, complete, createSession, declare, putTo, uploadAll } from '../support/uploads.ts';
 
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'documents');
 let s: TestStack;
 let client: string;
 let clientId: string;
@@ -90,19 +92,31 @@ describe('an upload session from create to run', () => {
     expect(again).toMatchObject({ status: 'succeeded', progress: { total: 2, ok: 2 } });
   });
 
-  test('a 9 MB photo goes through: never in a request body, read by the run from the bucket', async () => {
-    const photo = { name: 'phone/IMG_0001.png', bytes: makePng(1750, 1750, 3, true) };
-    expect(photo.bytes.length).toBeGreaterThan(9_000_000);
-    const session = await createSession(s, client, [photo]);
-    await uploadAll(session, [photo]);
+  test('a 9.6 MB phone photo, a 2-page PDF invoice and an iPhone HEIC go through one session: never in a request body', async () => {
+    const files: LocalFile[] = [
+      { name: 'phone/IMG_0001.jpg', bytes: await makePhotoJpeg({ width: 4800, height: 3600, quality: 98 }), mime: 'image/jpeg' },
+      { name: 'mail/invoice.pdf', bytes: readFileSync(join(FIXTURES, 'invoice.pdf')), mime: 'application/pdf' },
+      { name: 'phone/IMG_0002.heic', bytes: readFileSync(join(FIXTURES, 'receipt-iphone.heic')), mime: 'image/heic' },
+    ];
+    expect(files[0]!.bytes.length).toBeGreaterThan(9_000_000);
+    const session = await createSession(s, client, files);
+    await uploadAll(session, files);
 
-    const res = await complete(s, client, session.upload_id, { ...task, run_id: 'pre-9mb' });
-    const job = await pollJob(s, client, res.body.job_id, undefined, 60_000);
+    const res = await complete(s, client, session.upload_id, { ...task, run_id: 'pre-docs' });
+    const job = await pollJob(s, client, res.body.job_id, undefined, 120_000);
 
-    expect(job).toMatchObject({ status: 'succeeded', progress: { ok: 1, err: 0 } });
-    const item = (await s.deps.runItems.listAll('pre-9mb'))[0]!;
-    const artifact = await s.deps.store.getJson<any>(item.artifactRel!);
-    expect(artifact.input).toMatchObject({ byte_length: photo.bytes.length, width: 1750, height: 1750 });
+    expect(job).toMatchObject({ status: 'succeeded', progress: { total: 3, ok: 3, err: 0 } });
+    const byFile = new Map<string, any>();
+    for (const item of await s.deps.runItems.listAll('pre-docs')) {
+      byFile.set(item.file, await s.deps.store.getJson<any>(item.artifactRel!));
+    }
+    expect(byFile.get('phone/IMG_0001.jpg').input).toMatchObject({
+      byte_length: files[0]!.bytes.length,
+      original: { mime_type: 'image/jpeg', width: 4800, height: 3600, pages: 1 },
+    });
+    expect(byFile.get('mail/invoice.pdf').input.original).toMatchObject({ mime_type: 'application/pdf', pages: 2 });
+    expect(byFile.get('mail/invoice.pdf').input.sent).toHaveLength(2);
+    expect(byFile.get('phone/IMG_0002.heic').input.original).toMatchObject({ mime_type: 'image/heic' });
   });
 
   test('a file whose bytes are not an image becomes an invalid_input item; the run goes on', async () => {

@@ -3,6 +3,7 @@
 import { describe, expect, test } from 'vitest';
 import type { Principal } from '../../functions/core/auth/api-keys.ts';
 import type { AppError } from '../../functions/core/errors.ts';
+import { DOCUMENT_MIME_TYPES } from '../../functions/core/images/sniff.ts';
 import { normaliseUploadName } from '../../functions/core/uploads/names.ts';
 import {
   type UploadDeps,
@@ -162,7 +163,23 @@ describe('POST /v1/uploads: creating a session', () => {
 
     expect(err).toMatchObject({ statusCode: 415, code: 'unsupported_media_type' });
     expect(err.message).toContain('files[0] "a.gif": mime_type "image/gif" is not accepted');
-    expect(err.details?.accepted).toEqual(['image/jpeg', 'image/png', 'image/webp']);
+    expect(err.details?.accepted).toEqual(DOCUMENT_MIME_TYPES);
+  });
+
+  test('every type the image pipeline reads may be declared: PDFs, TIFFs and HEIC photos too', async () => {
+    const { deps } = prepare();
+    const types = ['application/pdf', 'image/tiff', 'image/tif', 'image/heic', 'image/heif', 'image/webp'];
+
+    const view = await createUploadSession(deps, alice, { files: types.map((t, i) => file(`doc${i}`, 100, t)) });
+
+    expect(view.files.map((f) => f.mime_type)).toEqual([
+      'application/pdf',
+      'image/tiff',
+      'image/tiff',
+      'image/heic',
+      'image/heif',
+      'image/webp',
+    ]);
   });
 
   test('bad names of every kind in one call: one 400 naming the first three and listing at most twenty', async () => {
