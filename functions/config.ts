@@ -40,6 +40,7 @@ export interface Config {
     keysTable: string;
     jobsTable: string;
     artifactsTable: string;
+    uploadsTable: string;
   };
   limits: {
     maxImageBytes: number;
@@ -72,6 +73,13 @@ export interface Config {
     /** Upper bound of a job's `concurrency` (the GPU cap VLLM_MAX_INFLIGHT still applies beneath it). */
     maxConcurrency: number;
     defaultConcurrency: number;
+  };
+  /** Presigned uploads (POST /v1/uploads): sessions and the files they declare. */
+  uploads: {
+    /** UPLOAD_SESSION_TTL_S: a session answers 410 upload_expired after this. */
+    sessionTtlS: number;
+    /** MAX_INPUT_FILE_BYTES: one uploaded file, and any input a batch reads from the bucket. */
+    maxInputFileBytes: number;
   };
   corsAllowOrigins: string[];
   /** Debug artifact routes (seed §8.7): bounds of the on-demand backup archive. */
@@ -153,11 +161,12 @@ export function loadConfig(env: Env = process.env): Config {
       keysTable: r.str('KEYS_TABLE', 'ocrlty-keys'),
       jobsTable: r.str('JOBS_TABLE', 'ocrlty-jobs'),
       artifactsTable: r.str('ARTIFACTS_TABLE', 'ocrlty-artifacts'),
+      uploadsTable: r.str('UPLOADS_TABLE', 'ocrlty-uploads'),
     },
     limits: {
-      // 3 MiB of image is ~4.2 MB of base64: well under Lambda's 6 MB invocation payload. Up to 4.4 MB
-      // (~5.9 MB of base64) can be allowed; bigger inputs go through uploads.
-      maxImageBytes: r.num('MAX_IMAGE_BYTES', 3 * 1024 * 1024, { min: 1024, max: 4_400_000, int: true }),
+      // Base64 in a JSON body: 4.3 MB of image is ~5.73 MB of text, under MAX_BODY_BYTES and Lambda's 6 MB
+      // invocation payload. Bigger inputs go through upload sessions (MAX_INPUT_FILE_BYTES).
+      maxImageBytes: r.num('MAX_IMAGE_BYTES', 4_300_000, { min: 1024, max: 4_400_000, int: true }),
       maxImagePixels: r.num('MAX_IMAGE_PIXELS', 50_000_000, { min: 1, int: true }),
       maxBodyBytes: r.num('MAX_BODY_BYTES', 5_800_000, { min: 1024, max: 6_000_000, int: true }),
       // Upload jobs keep {file, input_ref, mime_type} per file in the job row: 500 stays well under DynamoDB's 400 KB item.
@@ -182,6 +191,10 @@ export function loadConfig(env: Env = process.env): Config {
       maxItems: r.num('MAX_BATCH_ITEMS', 10_000, { min: 1, max: 10_000, int: true }),
       maxConcurrency: r.num('MAX_BATCH_CONCURRENCY', 64, { min: 1, max: 1000, int: true }),
       defaultConcurrency: r.num('BATCH_DEFAULT_CONCURRENCY', 4, { min: 1, max: 1000, int: true }),
+    },
+    uploads: {
+      sessionTtlS: r.num('UPLOAD_SESSION_TTL_S', 86_400, { min: 1, max: 7 * 86_400, int: true }),
+      maxInputFileBytes: r.num('MAX_INPUT_FILE_BYTES', 25_000_000, { min: 1024, max: 5_000_000_000, int: true }),
     },
     corsAllowOrigins: corsOrigins(r),
     debugTools: {

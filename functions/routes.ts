@@ -11,8 +11,12 @@ export type Permission =
   | 'artifacts:write'
   | 'jobs:read'
   | 'jobs:write'
+  | 'uploads:read'
+  | 'uploads:write'
   | 'bucket:read'
   | 'bucket:write'
+  /** Signs upload URLs: the R2 credentials only (R2 is not AWS: no bucket grant exists or is needed). */
+  | 'bucket:presign'
   | 'workflow:start'
   | 'model';
 
@@ -90,7 +94,8 @@ export const ROUTES: readonly RouteDefinition[] = [
     export: 'extractHandler',
     scope: 'extract:run',
     body: 'json',
-    needs: ['artifacts:write', 'bucket:write', 'model'],
+    // uploads:read + bucket:read: {upload_id, name} instead of image_base64.
+    needs: ['artifacts:write', 'bucket:write', 'model', 'uploads:read', 'bucket:read'],
     timeoutS: 29,
     memoryMb: 1024,
     decodesImages: true,
@@ -124,7 +129,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     export: 'extractAsyncHandler',
     scope: 'extract:run',
     body: 'json',
-    needs: JOB_CREATE_NEEDS,
+    needs: [...JOB_CREATE_NEEDS, 'uploads:read'],
     timeoutS: 29,
     memoryMb: 1024,
   },
@@ -182,6 +187,50 @@ export const ROUTES: readonly RouteDefinition[] = [
     scope: 'any',
     body: 'none',
     needs: ['jobs:read', 'jobs:write'],
+  },
+  // Presigned uploads straight to R2 (seed P2.7): the bytes never pass through a function. Sessions are
+  // the creating key's own (another key's upload_id is a 404).
+  {
+    id: 'uploads-create',
+    method: 'POST',
+    path: '/v1/uploads',
+    handler: 'functions/handlers/http/uploads.ts',
+    export: 'createUploadHandler',
+    scope: 'extract:run',
+    body: 'json',
+    needs: ['uploads:write', 'bucket:presign'],
+  },
+  {
+    id: 'uploads-get',
+    method: 'GET',
+    path: '/v1/uploads/{upload_id}',
+    handler: 'functions/handlers/http/uploads.ts',
+    export: 'getUploadHandler',
+    scope: 'extract:run',
+    body: 'none',
+    needs: ['uploads:read', 'bucket:read', 'bucket:presign'],
+  },
+  {
+    id: 'uploads-add-files',
+    method: 'POST',
+    path: '/v1/uploads/{upload_id}/files',
+    handler: 'functions/handlers/http/uploads.ts',
+    export: 'addUploadFilesHandler',
+    scope: 'extract:run',
+    body: 'json',
+    needs: ['uploads:read', 'uploads:write', 'bucket:presign'],
+  },
+  {
+    id: 'uploads-complete',
+    method: 'POST',
+    path: '/v1/uploads/{upload_id}/complete',
+    handler: 'functions/handlers/http/uploads.ts',
+    export: 'completeUploadHandler',
+    scope: 'extract:run',
+    body: 'json',
+    // Lists the session's objects (one call per 1,000 files), then creates the job like any batch.
+    needs: [...JOB_CREATE_NEEDS, 'uploads:read', 'uploads:write'],
+    timeoutS: 29,
   },
   // Runs, drill-down, evals and debug artifacts (seed §8.7–8.9, §12 P0 items 1–4): reads through the artifact
   // index, one object from R2 at a time; owner isolation in the core (another owner's id is a 404).

@@ -9,9 +9,9 @@ export interface IndexDefinition {
 
 export interface TableDefinition {
   /** Logical name; also the suffix of the physical table name. */
-  id: 'keys' | 'jobs' | 'artifacts';
+  id: 'keys' | 'jobs' | 'artifacts' | 'uploads';
   /** The env var that carries the physical name to functions. */
-  envVar: 'KEYS_TABLE' | 'JOBS_TABLE' | 'ARTIFACTS_TABLE';
+  envVar: 'KEYS_TABLE' | 'JOBS_TABLE' | 'ARTIFACTS_TABLE' | 'UPLOADS_TABLE';
   partitionKey: string;
   sortKey?: string;
   indexes: IndexDefinition[];
@@ -50,6 +50,16 @@ export const TABLES: readonly TableDefinition[] = [
     ],
     ttlAttribute: 'expires_at',
     purpose: 'Artifact index by (kind, id), runs by owner and for admins by time, items of a run',
+  },
+  {
+    id: 'uploads',
+    envVar: 'UPLOADS_TABLE',
+    partitionKey: 'pk', // upload#<upload_id>
+    sortKey: 'sk', // "session"  or  file#<name> (name order = the order of the bucket listing)
+    indexes: [],
+    // A day after the session's end (expiry itself is checked on every read: dynalite has no TTL).
+    ttlAttribute: 'purge_at',
+    purpose: 'Presigned upload sessions and their declared files',
   },
 ];
 

@@ -44,8 +44,8 @@ export const WORKFLOW_TASKS: readonly WorkflowTaskDefinition[] = [
     placeholder: 'PrepareBatchFunctionArn',
     handler: 'functions/handlers/tasks/prepare-batch.ts',
     export: 'prepareBatchHandler',
-    // Lists the data root or the source run and writes one pending row per item (up to MAX_BATCH_ITEMS).
-    needs: ['jobs:read', 'jobs:write', 'artifacts:read', 'artifacts:write', 'bucket:read'],
+    // Lists the data root, the source run or the upload session and writes one pending row per item (up to MAX_BATCH_ITEMS).
+    needs: ['jobs:read', 'jobs:write', 'artifacts:read', 'artifacts:write', 'bucket:read', 'uploads:read'],
     timeoutS: 300,
     memoryMb: 512,
   },

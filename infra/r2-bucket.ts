@@ -21,6 +21,7 @@ import {
 import { makeS3Client } from '../functions/adapters/r2/artifact-store.ts';
 import { EXPORTS_PREFIX, STAGING_PREFIX } from '../functions/core/artifact-keys.ts';
 import { cdkJsonContext } from './ocrlty-app.ts';
+import { browserCorsRule, originsMissingUpload } from './r2-cors.ts';
 import { readR2Settings } from './settings.ts';
 
 type R2Settings = ReturnType<typeof readR2Settings>;
@@ -65,19 +66,10 @@ export function lifecycleRulesFor(s: R2Settings): LifecycleRule[] {
   return rules;
 }
 
-/** CORS for browsers reading presigned URLs from the configured origins; none without origins. */
+/** CORS for browsers uploading to presigned URLs and reading presigned links from the configured origins. */
 export function corsRulesFor(s: R2Settings): CORSRule[] {
   if (s.corsAllowOrigins.length === 0) return [];
-  return [
-    {
-      ID: `${ruleIdPrefix(s.stage)}browser`,
-      AllowedOrigins: s.corsAllowOrigins,
-      AllowedMethods: ['GET', 'HEAD', 'PUT'],
-      AllowedHeaders: ['Content-Type', 'Content-Length', 'Content-MD5'],
-      ExposeHeaders: ['ETag'],
-      MaxAgeSeconds: 3600,
-    },
-  ];
+  return [browserCorsRule(`${ruleIdPrefix(s.stage)}browser`, s.corsAllowOrigins)];
 }
 
 /** Other stages' rules (and foreign ones) stay; this stage's are replaced by `ours`. */
@@ -93,7 +85,8 @@ export interface ApplyResult {
 
 /**
  * Applies the rules. Steps: check the bucket answers → read its current lifecycle and CORS rules →
- * merge this stage's rules in → put both back (unless dryRun).
+ * merge this stage's rules in (ours replaced whole: an older rule of ours gains what uploads need) → put
+ * both back (unless dryRun) → read the CORS rules back and check every configured origin may upload.
  */
 export async function applyBucketRules(s3: S3Client, s: R2Settings, opts: { dryRun?: boolean } = {}): Promise<ApplyResult> {
   const Bucket = s.r2.bucket;
@@ -110,7 +103,20 @@ export async function applyBucketRules(s3: S3Client, s: R2Settings, opts: { dryR
   const cors = mergeById(currentCors, corsRulesFor(s), s.stage);
   if (!opts.dryRun) {
     await s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket, LifecycleConfiguration: { Rules: lifecycle } }));
-    if (cors.length > 0) await s3.send(new PutBucketCorsCommand({ Bucket, CORSConfiguration: { CORSRules: cors } }));
+    if (cors.length > 0) {
+      await s3.send(new PutBucketCorsCommand({ Bucket, CORSConfiguration: { CORSRules: cors } }));
+      // Read back what the bucket keeps: a browser upload from every configured origin must be allowed.
+      const kept = await readOrEmpty(
+        () => s3.send(new GetBucketCorsCommand({ Bucket })),
+        (o) => o.CORSRules ?? [],
+      );
+      const missing = originsMissingUpload(kept, s.corsAllowOrigins);
+      if (missing.length > 0) {
+        throw new Error(
+          `The bucket's CORS rules do not let ${missing.join(', ')} PUT with a Content-Type header: browser uploads would fail`,
+        );
+      }
+    }
   }
   return { lifecycle, cors, applied: !opts.dryRun };
 }

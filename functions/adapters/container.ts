@@ -24,15 +24,20 @@ import type { BatchDeps } from '../core/batch/extract-item.ts';
 import { evaluateBatch } from '../core/eval/evaluate.ts';
 import type { JobDeps } from '../core/batch/job-deps.ts';
 import type { TaskCatalog } from '../core/extract/task-catalog.ts';
+import type { UploadPresigner, UploadSessionStore } from '../core/uploads/ports.ts';
+import type { UploadDeps } from '../core/uploads/sessions.ts';
+import { type UploadedFileSource, uploadedFileSource } from '../core/uploads/uploaded-file.ts';
 import { DynamoArtifactIndex } from './dynamo/artifact-index.ts';
 import { makeDynamoClient } from './dynamo/client.ts';
 import { DynamoJobStore } from './dynamo/job-store.ts';
 import { DynamoKeyStore } from './dynamo/key-store.ts';
 import { DynamoRunItemStore } from './dynamo/run-items.ts';
+import { DynamoUploadSessionStore } from './dynamo/upload-sessions.ts';
 import { StepFunctionsWorkflowStarter, makeSfnClient } from './workflow/step-functions.ts';
 import { makeLogger } from './logger.ts';
 import { R2ArtifactStore, makeS3Client } from './r2/artifact-store.ts';
 import { R2LinkSigner } from './r2/link-signer.ts';
+import { R2UploadPresigner } from './r2/upload-presigner.ts';
 import { TarGzPacker } from './archive/tar-gz.ts';
 import { resolveSecretsIntoEnv } from './secrets.ts';
 import { loadTaskCatalog } from './task-files.ts';
@@ -52,6 +57,9 @@ export interface AppDeps {
   s3: S3Client;
   jobs: JobStore;
   runItems: RunItemStore;
+  /** Presigned upload sessions and the URLs their files are uploaded to. */
+  uploads: UploadSessionStore;
+  presigner: UploadPresigner;
   /** Step Functions when STATE_MACHINE_ARN is set, otherwise the same ASL run in-process (local mode). */
   workflow: WorkflowStarter;
   evaluator?: BatchEvaluator;
@@ -100,6 +108,8 @@ export function buildAppDeps(config: Config): AppDeps {
     s3,
     jobs: new DynamoJobStore(dynamo, config.dynamo.jobsTable),
     runItems: new DynamoRunItemStore(dynamo, config.dynamo.artifactsTable),
+    uploads: new DynamoUploadSessionStore(dynamo, config.dynamo.uploadsTable),
+    presigner: new R2UploadPresigner(s3, config.s3.bucket, config.s3.prefix),
     workflow: config.jobs.stateMachineArn
       ? new StepFunctionsWorkflowStarter(makeSfnClient(config.dynamo.region), config.jobs.stateMachineArn, logger)
       : noWorkflow,
@@ -141,9 +151,39 @@ export function jobDepsOf(deps: AppDeps): JobDeps {
       progressMinSeconds: c.jobs.progressMinSeconds,
       debugMode: c.debugMode,
       allowOverwrite: c.s3.allowOverwrite,
-      imageLimits: { maxImageBytes: c.limits.maxImageBytes, maxImagePixels: c.limits.maxImagePixels },
+      // What the workflow reads from the bucket (uploads, data root, reruns) may be up to MAX_INPUT_FILE_BYTES;
+      // MAX_IMAGE_BYTES bounds what arrives inside a request.
+      imageLimits: { maxImageBytes: c.uploads.maxInputFileBytes, maxImagePixels: c.limits.maxImagePixels },
     },
+    uploads: deps.uploads,
     ...(deps.evaluator ? { evaluator: deps.evaluator } : {}),
+  };
+}
+
+/** Files of upload sessions as inputs of /v1/extract and /v1/extract_async ({upload_id, name}). */
+export function uploadedFilesOf(deps: AppDeps): UploadedFileSource {
+  return uploadedFileSource({
+    uploads: deps.uploads,
+    store: deps.store,
+    clock: deps.clock,
+    maxInputFileBytes: deps.config.uploads.maxInputFileBytes,
+  });
+}
+
+/** The upload session use cases' dependencies. */
+export function uploadDepsOf(deps: AppDeps): UploadDeps {
+  return {
+    uploads: deps.uploads,
+    presigner: deps.presigner,
+    store: deps.store,
+    clock: deps.clock,
+    logger: deps.logger,
+    settings: {
+      maxSessionFiles: deps.config.batch.maxItems,
+      maxInputFileBytes: deps.config.uploads.maxInputFileBytes,
+      sessionTtlS: deps.config.uploads.sessionTtlS,
+      presignTtlS: deps.config.s3.presignTtlS,
+    },
   };
 }
 

@@ -16,7 +16,8 @@ export type ErrorCode =
   | 'inference_timeout'
   | 'internal_error'
   | 'context_length_exceeded'
-  | 'encrypted_document';
+  | 'encrypted_document'
+  | 'upload_expired';
 
 /** Base of every error the API reports on purpose; anything else becomes a generic 500. */
 export class AppError extends Error {
@@ -114,6 +115,14 @@ export class UnsupportedMediaTypeError extends AppError {
   constructor(message: string, details?: Record<string, unknown>) {
     super(415, 'unsupported_media_type', message, details);
     this.name = 'UnsupportedMediaTypeError';
+  }
+}
+
+/** An upload session past its UPLOAD_SESSION_TTL_S: nothing more can be added, fetched or completed. */
+export class UploadExpiredError extends AppError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super(410, 'upload_expired', message, details);
+    this.name = 'UploadExpiredError';
   }
 }
 

@@ -21,7 +21,7 @@ export function parseBody<T>(validate: ValidateFunction<T>, body: unknown): T {
       if (e.keyword === 'additionalProperties') {
         return `${where}: unknown field "${String((e.params as { additionalProperty: string }).additionalProperty)}"`;
       }
-      if (e.keyword === 'oneOf') return 'send exactly one of image_base64 or image_url';
+      if (e.keyword === 'oneOf') return 'send exactly one of image_base64, image_url, or upload_id with name';
       return `${where}: ${e.message ?? e.keyword}`;
     });
   throw new ValidationError(`Invalid request body: ${problems.join('; ')}`, { problems });

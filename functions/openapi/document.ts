@@ -147,7 +147,7 @@ export function buildOpenApiDocument(opts: { serverUrl?: string } = {}): Json {
       license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
     },
     ...(opts.serverUrl ? { servers: [{ url: opts.serverUrl }] } : {}),
-    tags: ['system', 'extract', 'batches', 'jobs', 'runs', 'evaluation', 'debug', 'docs'].map((name) => ({ name })),
+    tags: ['system', 'extract', 'uploads', 'batches', 'jobs', 'runs', 'evaluation', 'debug', 'docs'].map((name) => ({ name })),
     paths,
     components: {
       schemas: components(),

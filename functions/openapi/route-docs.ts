@@ -24,10 +24,20 @@ export type ResponseSchema =
   | 'debug-artifacts-list'
   | 'debug-raw'
   | 'debug-backup'
+  | 'upload-session'
+  | 'upload-session-page'
+  | 'upload-completed'
   | 'error';
 
 /** A request schema under schemas/api/ (file name without .schema.json). */
-export type RequestSchema = 'extract-request' | 'batch-dir-request' | 'batch-rerun-request' | 'run-eval-request';
+export type RequestSchema =
+  | 'extract-request'
+  | 'batch-dir-request'
+  | 'batch-rerun-request'
+  | 'run-eval-request'
+  | 'upload-create-request'
+  | 'upload-files-request'
+  | 'upload-complete-request';
 
 export interface QueryParameterDoc {
   name: string;
@@ -48,7 +58,7 @@ export interface ResponseDoc {
 export interface RouteDoc {
   summary: string;
   description?: string;
-  tag: 'system' | 'extract' | 'batches' | 'jobs' | 'runs' | 'evaluation' | 'debug' | 'docs';
+  tag: 'system' | 'extract' | 'uploads' | 'batches' | 'jobs' | 'runs' | 'evaluation' | 'debug' | 'docs';
   query?: QueryParameterDoc[];
   /** JSON body schema, or the multipart form of the upload routes. */
   requestBody?: RequestSchema | 'upload-form';
@@ -108,7 +118,9 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     requestBody: 'extract-request',
     responses: {
       200: { description: 'The result, valid against the task schema when `schema_ok`.', schema: 'extract' },
+      404: e('With upload_id: no such upload session for this key, or no such file in it.'),
       409: e('The request_id was used before (conflict).'),
+      410: e('With upload_id: the upload session expired (upload_expired).'),
       413: e('The image is too large (payload_too_large).'),
       415: e('Not a supported image type (unsupported_media_type).'),
       503: { description: 'The model backend is unavailable (backend_unavailable).', schema: 'error', headers: retryAfter },
@@ -119,7 +131,58 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     summary: 'Extract fields from one image as a job',
     tag: 'extract',
     requestBody: 'extract-request',
-    responses: { 202: accepted, 409: e('The request_id was used before (conflict).') },
+    responses: {
+      202: accepted,
+      404: e('With upload_id: no such upload session for this key, or no such file in it.'),
+      409: e('The request_id was used before (conflict).'),
+      410: e('With upload_id: the upload session expired (upload_expired).'),
+    },
+  },
+  'uploads-create': {
+    summary: 'Start an upload session: a presigned PUT per file, straight to the bucket',
+    description:
+      'Declares 1 to 1,000 files; each gets an `upload_url` signed for its Content-Type and Content-Length. Every bad file is named in one answer.',
+    tag: 'uploads',
+    requestBody: 'upload-create-request',
+    responses: {
+      201: { description: 'The session, with an upload URL per file.', schema: 'upload-session' },
+      413: e('More than 1,000 files, or a file over MAX_INPUT_FILE_BYTES (too_many_files / payload_too_large).'),
+      415: e('A mime_type that is not accepted (unsupported_media_type).'),
+    },
+  },
+  'uploads-get': {
+    summary: 'An upload session: its files page by page, pending or uploaded',
+    description: 'Pending files of an open session get a fresh upload URL: resume an interrupted upload from here.',
+    tag: 'uploads',
+    query: [limit(1000, 1000), { ...cursor, description: 'Opaque cursor from the previous page (`cursor`).' }],
+    responses: {
+      200: { description: 'The session and one page of its files.', schema: 'upload-session-page' },
+      400: e('A limit or cursor that is not valid.'),
+      410: e('The session expired (upload_expired).'),
+    },
+  },
+  'uploads-add-files': {
+    summary: 'Add files to an open upload session',
+    tag: 'uploads',
+    requestBody: 'upload-files-request',
+    responses: {
+      201: { description: 'The files added, each with its upload URL.', schema: 'upload-session' },
+      409: e('The session is completed, or another call is adding files to it (conflict).'),
+      410: e('The session expired (upload_expired).'),
+      413: e('More than 1,000 files, past MAX_BATCH_ITEMS in the session, or a file too large.'),
+    },
+  },
+  'uploads-complete': {
+    summary: 'Complete an upload session into a batch run',
+    description:
+      'Every file is checked in the bucket (present, declared size, in time) before anything starts; the same body again answers with the same job.',
+    tag: 'uploads',
+    requestBody: 'upload-complete-request',
+    responses: {
+      202: { description: 'The run was started: poll `poll_url`.', schema: 'upload-completed' },
+      409: e('Completed before with another body, a run_id used before, or files being added (conflict).'),
+      410: e('The session expired (upload_expired).'),
+    },
   },
   'batch-extract': {
     summary: 'Batch over a folder of the data root (sync wait)',

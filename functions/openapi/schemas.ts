@@ -3,6 +3,10 @@ import s_batch_dir_request from '../../schemas/api/batch-dir-request.schema.json
 import s_batch_rerun_request from '../../schemas/api/batch-rerun-request.schema.json' with { type: 'json' };
 import s_extract_request from '../../schemas/api/extract-request.schema.json' with { type: 'json' };
 import s_run_eval_request from '../../schemas/api/run-eval-request.schema.json' with { type: 'json' };
+import s_upload_complete_request from '../../schemas/api/upload-complete-request.schema.json' with { type: 'json' };
+import s_upload_create_request from '../../schemas/api/upload-create-request.schema.json' with { type: 'json' };
+import s_upload_file from '../../schemas/api/upload-file.schema.json' with { type: 'json' };
+import s_upload_files_request from '../../schemas/api/upload-files-request.schema.json' with { type: 'json' };
 import s_artifact from '../../schemas/api/responses/artifact.schema.json' with { type: 'json' };
 import s_batch_artifact from '../../schemas/api/responses/batch-artifact.schema.json' with { type: 'json' };
 import s_batch_finished from '../../schemas/api/responses/batch-finished.schema.json' with { type: 'json' };
@@ -24,6 +28,9 @@ import s_ready from '../../schemas/api/responses/ready.schema.json' with { type:
 import s_run_item from '../../schemas/api/responses/run-item.schema.json' with { type: 'json' };
 import s_run_items from '../../schemas/api/responses/run-items.schema.json' with { type: 'json' };
 import s_runs_list from '../../schemas/api/responses/runs-list.schema.json' with { type: 'json' };
+import s_upload_completed from '../../schemas/api/responses/upload-completed.schema.json' with { type: 'json' };
+import s_upload_session_page from '../../schemas/api/responses/upload-session-page.schema.json' with { type: 'json' };
+import s_upload_session from '../../schemas/api/responses/upload-session.schema.json' with { type: 'json' };
 import s_invoice_fields_v1 from '../../schemas/tasks/invoice_fields_v1.schema.json' with { type: 'json' };
 import s_receipt_fields_v1 from '../../schemas/tasks/receipt_fields_v1.schema.json' with { type: 'json' };
 
@@ -33,6 +40,10 @@ export const REQUEST_SCHEMAS: Record<string, Record<string, unknown>> = {
   'batch-rerun-request': s_batch_rerun_request,
   'extract-request': s_extract_request,
   'run-eval-request': s_run_eval_request,
+  'upload-complete-request': s_upload_complete_request,
+  'upload-create-request': s_upload_create_request,
+  'upload-file': s_upload_file,
+  'upload-files-request': s_upload_files_request,
 };
 export const RESPONSE_SCHEMAS: Record<string, Record<string, unknown>> = {
   artifact: s_artifact,
@@ -56,6 +67,9 @@ export const RESPONSE_SCHEMAS: Record<string, Record<string, unknown>> = {
   'run-item': s_run_item,
   'run-items': s_run_items,
   'runs-list': s_runs_list,
+  'upload-completed': s_upload_completed,
+  'upload-session': s_upload_session,
+  'upload-session-page': s_upload_session_page,
 };
 export const TASK_SCHEMAS: Record<string, Record<string, unknown>> = {
   invoice_fields_v1: s_invoice_fields_v1,

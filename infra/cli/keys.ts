@@ -36,6 +36,7 @@ async function openTarget(command: string, env: NodeJS.ProcessEnv, opts: { usage
       keysTable: env.KEYS_TABLE,
       jobsTable: '',
       artifactsTable: '',
+      uploadsTable: '',
       ...(env.DYNAMODB_ENDPOINT_URL ? { endpointUrl: env.DYNAMODB_ENDPOINT_URL } : {}),
     });
     const apiGateway = usageConfig

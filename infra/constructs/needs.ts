@@ -75,6 +75,7 @@ export function planNeeds(
     switch (need as Permission) {
       case 'bucket:read':
       case 'bucket:write':
+      case 'bucket:presign':
         // R2 is not AWS: no S3 IAM grant exists. Access is the R2 token in the service secret; read
         // and write share that token (R2 tokens are per bucket, not per prefix or verb).
         env.S3_ENDPOINT_URL = settings.r2.endpoint;
@@ -116,7 +117,7 @@ export function planNeeds(
       default:
         throw new Error(
           `${owner} needs "${need}", which the CDK app does not know. Map it in infra/constructs/needs.ts ` +
-            `(known: ${[...TABLES.flatMap((t) => [`${t.id}:read`, `${t.id}:write`]), 'bucket:read', 'bucket:write', 'workflow:start', 'model'].join(', ')})`,
+            `(known: ${[...TABLES.flatMap((t) => [`${t.id}:read`, `${t.id}:write`]), 'bucket:read', 'bucket:write', 'bucket:presign', 'workflow:start', 'model'].join(', ')})`,
         );
     }
   }

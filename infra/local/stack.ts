@@ -13,6 +13,7 @@ import { type Gateway, startGateway } from './gateway.ts';
 import { startEmulatorThread } from './emulator-worker.ts';
 import { PROJECT_ROOT } from './local-env.ts';
 import { LocalWorkflowStarter } from './local-workflow.ts';
+import { applyLocalUploadCors, originsOf } from './upload-cors.ts';
 
 export const REPO_ROOT = PROJECT_ROOT;
 export const LOCAL_BUCKET = 'ocrlty-local';
@@ -144,6 +145,11 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       ...(opts.onAccess ? { onAccess: opts.onAccess } : {}),
       ...(opts.onResponse ? { onResponse: opts.onResponse } : {}),
     });
+    // A browser (the UI, served from the gateway's origin) PUTs straight to s3rver: give it the same CORS rule R2 gets.
+    await applyLocalUploadCors(s3.endpoint, LOCAL_BUCKET, [
+      ...(await appDeps()).config.corsAllowOrigins,
+      ...originsOf(gateway.url),
+    ]);
     const endpoints: EndpointsFile = { pid: process.pid, api: gateway.url, dynamodb: dynamo.endpoint, s3: s3.endpoint, tables };
     const endpointsFile = join(dataDir, 'endpoints.json');
     writeFileSync(endpointsFile, JSON.stringify(endpoints, null, 2));

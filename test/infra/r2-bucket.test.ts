@@ -24,6 +24,9 @@ interface Recorded {
 let server: Server;
 let endpoint: string;
 let recorded: Recorded[] = [];
+/** The CORS document GET ?cors answers with (none: 404); a PUT ?cors stores its body here unless `keepCors`. */
+let storedCors: string | undefined;
+let keepCors: string | undefined;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -37,7 +40,11 @@ beforeAll(async () => {
       };
       if (req.method === 'HEAD') return res.writeHead(200).end();
       if (req.method === 'GET' && req.url!.includes('lifecycle')) return xml(200, EXISTING_LIFECYCLE);
-      if (req.method === 'GET' && req.url!.includes('cors')) return xml(404, NO_CORS);
+      if (req.method === 'GET' && req.url!.includes('cors')) {
+        const doc = keepCors ?? storedCors;
+        return doc ? xml(200, doc) : xml(404, NO_CORS);
+      }
+      if (req.method === 'PUT' && req.url!.includes('cors')) storedCors = Buffer.concat(chunks).toString('utf8');
       if (req.method === 'PUT') return res.writeHead(200).end();
       return xml(400, '<Error><Code>Unexpected</Code></Error>');
     });
@@ -48,6 +55,8 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 beforeEach(() => {
   recorded = [];
+  storedCors = undefined;
+  keepCors = undefined;
 });
 
 const settingsFor = (context: Record<string, string>) => {
@@ -105,6 +114,40 @@ describe('R2 bucket rules', () => {
     const put = recorded.find((r) => r.method === 'PUT' && r.url.includes('cors'))!;
     expect(put.body).toContain('<AllowedOrigin>https://app.example.com</AllowedOrigin>');
     expect(put.body).toContain('<AllowedMethod>PUT</AllowedMethod>');
+  });
+
+  test('the CORS rule lets each origin PUT with a Content-Type (a browser upload to a presigned URL), checked on read-back', async () => {
+    await applyBucketRules(
+      client(),
+      settingsFor({ stage: 'dev', corsAllowOrigins: 'https://ui.example.com,http://localhost:5173' }),
+    );
+
+    const put = recorded.find((r) => r.method === 'PUT' && r.url.includes('cors'))!;
+    expect(put.body).toContain('<AllowedHeader>Content-Type</AllowedHeader>');
+    expect(put.body).toContain('<AllowedOrigin>http://localhost:5173</AllowedOrigin>');
+    expect(recorded.filter((r) => r.method === 'GET' && r.url.includes('cors'))).toHaveLength(2);
+  });
+
+  test('an older rule of ours without PUT is replaced by one with it; other stages’ rules stay', async () => {
+    const older = (id: string, method: string) =>
+      `<CORSRule><ID>${id}</ID><AllowedOrigin>https://ui.example.com</AllowedOrigin><AllowedMethod>${method}</AllowedMethod></CORSRule>`;
+    storedCors = `<CORSConfiguration>${older('ocrlty-dev-browser', 'GET')}${older('ocrlty-prod-browser', 'HEAD')}</CORSConfiguration>`;
+
+    const result = await applyBucketRules(client(), settingsFor({ stage: 'dev', corsAllowOrigins: 'https://ui.example.com' }));
+
+    expect(result.cors.map((r) => [r.ID, r.AllowedMethods])).toEqual([
+      ['ocrlty-prod-browser', ['HEAD']],
+      ['ocrlty-dev-browser', ['GET', 'HEAD', 'PUT']],
+    ]);
+  });
+
+  test('a bucket that does not keep an upload-capable rule fails the setup, naming the origin', async () => {
+    keepCors =
+      '<CORSConfiguration><CORSRule><ID>ocrlty-dev-browser</ID><AllowedOrigin>https://ui.example.com</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>';
+
+    await expect(
+      applyBucketRules(client(), settingsFor({ stage: 'dev', corsAllowOrigins: 'https://ui.example.com' })),
+    ).rejects.toThrow(/do not let https:\/\/ui\.example\.com PUT with a Content-Type header/);
   });
 
   test('a dry run reads the bucket but changes nothing', async () => {

@@ -68,6 +68,21 @@ describe('API Gateway', () => {
     }
   });
 
+  test('has the four upload session methods, each behind the authorizer and on a function of its own', () => {
+    const methods = apiMethods(dev.service);
+    const uploads = [
+      ['POST /v1/uploads', 'createUploadHandler'],
+      ['GET /v1/uploads/{upload_id}', 'getUploadHandler'],
+      ['POST /v1/uploads/{upload_id}/files', 'addUploadFilesHandler'],
+      ['POST /v1/uploads/{upload_id}/complete', 'completeUploadHandler'],
+    ] as const;
+    for (const [key, exportName] of uploads) {
+      const method = methods.get(key);
+      expect(method?.Properties!.AuthorizationType, key).toBe('CUSTOM');
+      expect(flatten(method?.Properties!.Integration.Uri), key).toContain(functionByExport(dev.service, exportName)[0]);
+    }
+  });
+
   test('leaves only /health, /ready and the API description open', () => {
     const open = [...apiMethods(dev.service)].filter(
       ([k, m]) => !k.startsWith('OPTIONS ') && m.Properties!.AuthorizationType === 'NONE',
@@ -347,6 +362,34 @@ describe('least privilege', () => {
       ),
     );
     expect(readers.map(([, f]) => f.Properties!.Handler)).toEqual(['index.authorizerHandler']);
+  });
+
+  test('signing upload URLs needs only the R2 secret: POST /v1/uploads writes the uploads table and has no S3 grant', () => {
+    const [id, fn] = functionByExport(dev.service, 'createUploadHandler');
+    const statements = statementsOf(dev.service, id);
+    const actions = statements.flatMap(actionsOf).filter((a) => !a.startsWith('logs:'));
+    expect(actions.sort()).toEqual([
+      'dynamodb:BatchWriteItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'secretsmanager:GetSecretValue',
+    ]);
+    for (const s of statements.filter((x) => actionsOf(x).some((a) => a.startsWith('dynamodb:')))) {
+      expect(flatten(s.Resource)).toContain('UploadsTable');
+    }
+    expect(flatten(statements.find((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'))!.Resource)).toContain(
+      'ServiceSecret',
+    );
+    expect(envOf(fn)).toMatchObject({ UPLOADS_TABLE: expect.stringContaining('UploadsTable'), S3_REGION: 'auto' });
+  });
+
+  test('PrepareBatch may read the uploads table (a session run reads its files there), and write none of it', () => {
+    const [id] = functionByExport(dev.service, 'prepareBatchHandler');
+    const uploadActions = statementsOf(dev.service, id)
+      .filter((s) => flatten(s.Resource).includes('UploadsTable'))
+      .flatMap(actionsOf);
+    expect(uploadActions.sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
   });
 
   test('routes that need nothing get nothing beyond their own logs', () => {

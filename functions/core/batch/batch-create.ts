@@ -51,11 +51,12 @@ export interface RerunBatchRequest {
 /**
  * POST /v1/extract_async: the sync contract as a one-item job.
  * 1. check task, request_id (unused) and the image exactly as the sync endpoint does
- * 2. stage the image bytes in R2 (staging/<job_id>/), since Step Functions carries no images
+ * 2. stage the image bytes in R2 (staging/<job_id>/), since Step Functions carries no images — unless they
+ *    came through an upload session: then the job reads the uploaded object
  * 3. create the job and start the workflow; the job's result is the sync endpoint's response
  */
 export async function createExtractJob(
-  deps: JobDeps & Pick<ExtractRequestDeps, 'images' | 'limits' | 'debugMode'>,
+  deps: JobDeps & Pick<ExtractRequestDeps, 'images' | 'limits' | 'debugMode' | 'uploadedFiles'>,
   principal: Principal,
   body: ExtractRequest,
   fallbackRequestId: string,
@@ -68,15 +69,16 @@ export async function createExtractJob(
     });
   }
   // Only the cheap checks here (size, format): the pages are made by the job, like every batch item's.
-  const { input: image, imageBase64Len } = await inputFromRequest(deps, principal, body);
+  const { input: image, imageBase64Len, inputRef: uploadedRef } = await inputFromRequest(deps, principal, body);
   if (!deps.settings.allowOverwrite && (await deps.index.get('extract', requestId))) {
     throw new ConflictError(`request_id "${requestId}" was already used`, { request_id: requestId });
   }
   const now = deps.clock.now();
   const jobId = newJobId();
   const stagingPrefix = stagingPrefixRel(jobId);
-  const inputRef = `${stagingPrefix}input`;
-  await deps.store.putBytes(inputRef, image.bytes, image.mimeType, { overwrite: true });
+  // An uploaded file is already in the bucket: the job reads it where it is.
+  const inputRef = uploadedRef ?? `${stagingPrefix}input`;
+  if (!uploadedRef) await deps.store.putBytes(inputRef, image.bytes, image.mimeType, { overwrite: true });
   const job = newJob(deps, principal, {
     jobId,
     kind: 'extract',

@@ -176,6 +176,8 @@ async function extractJobImage(deps: BatchDeps, job: JobRecord): Promise<ItemTas
     requestId: ex.requestId,
     ownerKeyId: job.ownerKeyId,
     ...(ex.imageBase64Len !== null ? { imageBase64Len: ex.imageBase64Len } : {}),
+    // An uploaded file is read where the upload put it; the job's own staged copy is deleted at the end.
+    ...(job.stagingPrefix && ex.inputRef.startsWith(job.stagingPrefix) ? {} : { inputRef: ex.inputRef }),
   });
   const error = outcome.artifact.error;
   if (error?.code === 'backend_unavailable') {

@@ -5,6 +5,7 @@ import type { ImageLimits } from '../images/image.ts';
 import type { TaskCatalog } from '../extract/task-catalog.ts';
 import type { ArtifactIndex, ArtifactStore, Clock, JobStore, Logger, RunItemStore, WorkflowStarter } from '../ports.ts';
 import type { BatchEvaluator } from './batch-artifact.ts';
+import type { UploadSessionStore } from '../uploads/ports.ts';
 
 export interface JobSettings {
   dataRoot: string;
@@ -34,4 +35,6 @@ export interface JobDeps {
   settings: JobSettings;
   /** Present when functions/core/eval/evaluate.ts is deployed with the batch functions. */
   evaluator?: BatchEvaluator;
+  /** Upload sessions: PrepareBatch reads a completed session's files from them. */
+  uploads?: UploadSessionStore;
 }

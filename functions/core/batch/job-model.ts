@@ -40,6 +40,8 @@ export interface BatchInput {
 /** Where a run's inputs come from; kept in the job and in the batch artifact. */
 export type BatchSource =
   | { type: 'upload'; persist_inputs: boolean; files: number }
+  /** Presigned uploads: the file list stays in the session's rows (10,000 inputs would overflow a job row). */
+  | { type: 'upload_session'; upload_id: string; persist_inputs: boolean; files: number }
   | { type: 'dir'; images_dir: string; glob: string; exts: string[]; limit: number | null; truncated?: boolean }
   | { type: 'rerun'; run_id: string; batch_date: string | null; max_days: number | null }
   | { type: 'extract' };

@@ -6,6 +6,7 @@ import { dataPrefix, globToRegExp, selectsImage } from './data-root.ts';
 import { type BatchInput, type JobRecord, type RunItem, itemRequestId } from './job-model.ts';
 import type { JobDeps } from './job-deps.ts';
 import { mustGetJob } from './workflow-common.ts';
+import { sessionInputs } from '../uploads/session-inputs.ts';
 
 export interface PrepareBatchResult {
   run_id: string;
@@ -67,6 +68,8 @@ async function resolveInputs(deps: JobDeps, job: JobRecord): Promise<BatchInput[
   switch (source.type) {
     case 'upload':
       return job.inputs ?? [];
+    case 'upload_session':
+      return sessionInputs(deps.uploads, source.upload_id);
     case 'dir': {
       const { inputs, truncated } = await listDataImages(
         deps,

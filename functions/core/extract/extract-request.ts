@@ -7,6 +7,7 @@ import { type ExtractDeps, type ExtractOutcome, extractDocument } from './extrac
 import { type CheckedInput, type ImageLimits, checkInput, decodeBase64Image } from '../images/image.ts';
 import { normaliseForTask } from '../images/pipeline.ts';
 import type { TaskCatalog, TaskDefinition } from './task-catalog.ts';
+import type { UploadedFileSource } from '../uploads/uploaded-file.ts';
 
 /** Fetches an image by URL for debug runs, refusing private and loopback addresses. */
 export interface ImageFetcher {
@@ -18,6 +19,8 @@ export interface ExtractRequestDeps extends ExtractDeps {
   images: ImageFetcher;
   limits: ImageLimits;
   debugMode: boolean;
+  /** A file of the caller's upload session instead of base64 (presigned uploads); absent when not wired in. */
+  uploadedFiles?: UploadedFileSource;
 }
 
 export interface ExtractRequest {
@@ -26,6 +29,9 @@ export interface ExtractRequest {
   image_url?: string;
   mime_type?: string;
   request_id?: string;
+  /** With `name`: a file uploaded through POST /v1/uploads, for inputs bigger than a request carries. */
+  upload_id?: string;
+  name?: string;
 }
 
 export interface ExtractResponse {
@@ -42,7 +48,8 @@ export interface ExtractResponse {
 }
 
 /**
- * Steps: check task and request_id → decode and check the input (base64, or a URL in debug mode) →
+ * Steps: check task and request_id → decode and check the input (base64, a file of an upload session, or a
+ * URL in debug mode) →
  * normalise it into the pages the model sees (4xx for documents it cannot read) → extract → 422 when the
  * model refused the pages as too long, 503/504 when it failed (the artifact is already written), else the result.
  */
@@ -55,7 +62,7 @@ export async function extractFromRequest(
   const task = deps.tasks.get(body.task_id);
   const requestId = body.request_id ?? fallbackRequestId;
   assertId('request_id', requestId);
-  const { input, imageBase64Len, imageRef } = await inputFromRequest(deps, principal, body);
+  const { input, imageBase64Len, imageRef, inputRef, file } = await inputFromRequest(deps, principal, body);
   const normaliseStarted = Date.now();
   const document = await normaliseForTask(deps.pages, input, task);
 
@@ -67,6 +74,8 @@ export async function extractFromRequest(
     ownerKeyId: principal.keyId,
     ...(imageBase64Len !== undefined ? { imageBase64Len } : {}),
     ...(imageRef ? { imageRef } : {}),
+    ...(inputRef ? { inputRef } : {}),
+    ...(file ? { file } : {}),
   });
   const { artifact, artifactRel } = outcome;
   const where = { request_id: requestId, artifact_rel: artifactRel, error_history: artifact.error_history };
@@ -89,12 +98,21 @@ export function contextLengthError(outcome: ExtractOutcome): ContextLengthExceed
   });
 }
 
-/** The checked input of an extract request: base64 (plain or data: URI), or a URL in debug mode only. */
+/**
+ * The checked input of an extract request: base64 (plain or data: URI), a file of the caller's upload
+ * session (up to MAX_INPUT_FILE_BYTES, read where the upload put it), or a URL in debug mode only.
+ */
 export async function inputFromRequest(
-  deps: Pick<ExtractRequestDeps, 'images' | 'limits' | 'debugMode'>,
+  deps: Pick<ExtractRequestDeps, 'images' | 'limits' | 'debugMode' | 'uploadedFiles'>,
   principal: Principal,
   body: ExtractRequest,
-): Promise<{ input: CheckedInput; imageBase64Len?: number; imageRef?: string }> {
+): Promise<{ input: CheckedInput; imageBase64Len?: number; imageRef?: string; inputRef?: string; file?: string }> {
+  if (body.upload_id !== undefined) {
+    if (!deps.uploadedFiles) throw new ForbiddenError('upload_id is not accepted by this deployment');
+    const uploaded = await deps.uploadedFiles.read(principal, body.upload_id, body.name ?? '');
+    const input = checkInput(uploaded.bytes, body.mime_type ?? uploaded.mimeType, { maxImageBytes: deps.uploadedFiles.maxBytes });
+    return { input, inputRef: uploaded.inputRef, file: uploaded.file };
+  }
   if (body.image_base64 !== undefined) {
     const decoded = decodeBase64Image(body.image_base64, deps.limits.maxImageBytes);
     const input = checkInput(decoded.bytes, body.mime_type ?? decoded.dataUriMime, deps.limits);

@@ -1,5 +1,5 @@
-// POST /v1/extract: one document in (an image or a PDF), fields out, artifact kept.
-import { appDeps, extractDepsOf } from '../../adapters/container.ts';
+// POST /v1/extract: one document in (an image or a PDF; base64 or a file of an upload session), fields out, artifact kept.
+import { appDeps, extractDepsOf, uploadedFilesOf } from '../../adapters/container.ts';
 import { sharedDecoder } from '../../adapters/images/shared.ts';
 import { sharedModelClient } from '../../adapters/model/shared.ts';
 import { httpImageFetcher } from '../../adapters/image-fetcher.ts';
@@ -21,5 +21,6 @@ export const extractHandler = makeExtractHandler(async () => {
     images: httpImageFetcher,
     limits: deps.config.limits,
     debugMode: deps.config.debugMode,
+    uploadedFiles: uploadedFilesOf(deps),
   };
 });
