@@ -90,7 +90,9 @@ function App() {
         {(route.name === 'jobs' || route.name === 'job') && <JobsScreen />}
         {route.name === 'sign-in' && <RunsScreen query={query} />}
       </main>
-      <footer class="foot">Read-only review: results can be inspected and filtered here; accepting or correcting them comes later.</footer>
+      <footer class="foot">
+        Read-only review: results can be inspected and filtered here; accepting or correcting them comes later.
+      </footer>
     </>
   );
 }

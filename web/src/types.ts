@@ -45,7 +45,16 @@ export interface Job {
   job_id: string;
   kind: string;
   status: string;
-  progress: { stage: string; total: number; done: number; ok: number; err: number; current?: string | null; canceled?: number; needs_review?: number };
+  progress: {
+    stage: string;
+    total: number;
+    done: number;
+    ok: number;
+    err: number;
+    current?: string | null;
+    canceled?: number;
+    needs_review?: number;
+  };
   cancel_requested: boolean;
   task_id: string;
   run_id: string | null;

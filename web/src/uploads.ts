@@ -54,20 +54,29 @@ export async function openSession(files: Array<{ name: string; mime_type: string
   const first = await api<Session>('/v1/uploads', { method: 'POST', json: { files: files.slice(0, PER_CALL) } });
   const all = [...first.files];
   for (let i = PER_CALL; i < files.length; i += PER_CALL) {
-    const more = await api<Session>(`/v1/uploads/${first.upload_id}/files`, { method: 'POST', json: { files: files.slice(i, i + PER_CALL) } });
+    const more = await api<Session>(`/v1/uploads/${first.upload_id}/files`, {
+      method: 'POST',
+      json: { files: files.slice(i, i + PER_CALL) },
+    });
     all.push(...more.files);
   }
   return { upload_id: first.upload_id, files: all };
 }
 
 /** PUTs one file to its presigned URL; `onProgress` gets 0..1. Content-Length is the browser's to set. */
-export function putFile(file: Blob, target: DeclaredFile, onProgress: (fraction: number) => void, signal?: AbortSignal): Promise<void> {
+export function putFile(
+  file: Blob,
+  target: DeclaredFile,
+  onProgress: (fraction: number) => void,
+  signal?: AbortSignal,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open(target.method, target.upload_url);
     for (const [k, v] of Object.entries(target.headers)) if (k.toLowerCase() !== 'content-length') xhr.setRequestHeader(k, v);
     xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
-    xhr.onload = () => (xhr.status >= 200 && xhr.status < 300 ? (onProgress(1), resolve()) : reject(new Error(`upload failed: HTTP ${xhr.status}`)));
+    xhr.onload = () =>
+      xhr.status >= 200 && xhr.status < 300 ? (onProgress(1), resolve()) : reject(new Error(`upload failed: HTTP ${xhr.status}`));
     xhr.onerror = () => reject(new Error('upload failed: network error (is the bucket CORS rule set?)'));
     xhr.onabort = () => reject(new Error('upload canceled'));
     signal?.addEventListener('abort', () => xhr.abort());

@@ -28,7 +28,17 @@ function escapePointer(k: string): string {
   return k.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
-function Value({ pointer, v, signals, onFocus }: { pointer: string; v: unknown; signals: FieldSignals; onFocus: (p: string | null) => void }) {
+function Value({
+  pointer,
+  v,
+  signals,
+  onFocus,
+}: {
+  pointer: string;
+  v: unknown;
+  signals: FieldSignals;
+  onFocus: (p: string | null) => void;
+}) {
   const c = signals.confidence?.[pointer];
   const failed = signals.failed.has(pointer);
   const flagged = signals.review.has(pointer);
@@ -43,7 +53,15 @@ function Value({ pointer, v, signals, onFocus }: { pointer: string; v: unknown; 
   );
 }
 
-export function Fields({ parsed, signals, onFocus }: { parsed: Record<string, unknown>; signals: FieldSignals; onFocus: (p: string | null) => void }) {
+export function Fields({
+  parsed,
+  signals,
+  onFocus,
+}: {
+  parsed: Record<string, unknown>;
+  signals: FieldSignals;
+  onFocus: (p: string | null) => void;
+}) {
   const entries = Object.entries(parsed);
   const scalars = entries.filter(([, v]) => !Array.isArray(v));
   const lists = entries.filter(([, v]) => Array.isArray(v)) as Array<[string, unknown[]]>;
@@ -87,7 +105,10 @@ export function Fields({ parsed, signals, onFocus }: { parsed: Record<string, un
                     <th scope="row">{i + 1}</th>
                     {cols.map((c) => {
                       const v = r && typeof r === 'object' ? (r as Record<string, unknown>)[c] : r;
-                      const pointer = r && typeof r === 'object' ? `/${escapePointer(k)}/${i}/${escapePointer(c)}` : `/${escapePointer(k)}/${i}`;
+                      const pointer =
+                        r && typeof r === 'object'
+                          ? `/${escapePointer(k)}/${i}/${escapePointer(c)}`
+                          : `/${escapePointer(k)}/${i}`;
                       return <Value key={c} pointer={pointer} v={v} signals={signals} onFocus={onFocus} />;
                     })}
                   </tr>

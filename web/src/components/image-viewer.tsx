@@ -14,7 +14,17 @@ export interface Box {
 const MIN = 0.5;
 const MAX = 6;
 
-export function ImageViewer({ src, alt, boxes, highlight }: { src: string; alt: string; boxes: Box[]; highlight: string | null }) {
+export function ImageViewer({
+  src,
+  alt,
+  boxes,
+  highlight,
+}: {
+  src: string;
+  alt: string;
+  boxes: Box[];
+  highlight: string | null;
+}) {
   const [zoom, setZoom] = useState(1);
   const [pan, setPan] = useState({ x: 0, y: 0 });
   const drag = useRef<{ x: number; y: number; px: number; py: number } | null>(null);

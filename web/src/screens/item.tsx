@@ -17,7 +17,17 @@ import { filterOf, filterParams } from './run.tsx';
 /** Display bands only; whether a result needs review is the server's call (needs_review, review_reasons). */
 const CONFIDENCE_LOW = 0.8;
 
-export function ItemScreen({ runId, requestId, query, me }: { runId: string | null; requestId: string; query: URLSearchParams; me: Me }) {
+export function ItemScreen({
+  runId,
+  requestId,
+  query,
+  me,
+}: {
+  runId: string | null;
+  requestId: string;
+  query: URLSearchParams;
+  me: Me;
+}) {
   const filter = filterOf(query);
   const [artifact, setArtifact] = useState<ExtractArtifact | null>(null);
   const [pages, setPages] = useState<PagesView | null>(null);
@@ -48,7 +58,8 @@ export function ItemScreen({ runId, requestId, query, me }: { runId: string | nu
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const t = e.target as HTMLElement | null;
-      if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA' || t.closest('.viewer-stage'))) return;
+      if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA' || t.closest('.viewer-stage')))
+        return;
       if (e.altKey || e.ctrlKey || e.metaKey || !runId || !near) return;
       if ((e.key === 'n' || e.key === 'ArrowRight') && near.next) location.hash = itemHref(near.next.request_id);
       else if ((e.key === 'p' || e.key === 'ArrowLeft') && near.prev) location.hash = itemHref(near.prev.request_id);
@@ -142,8 +153,8 @@ export function ItemScreen({ runId, requestId, query, me }: { runId: string | nu
               </p>
               {a.confidence && (
                 <p class="legend">
-                  Confidence: <span class="conf-low">low (&lt; {CONFIDENCE_LOW * 100} %)</span> <span class="conf-mid">medium</span>{' '}
-                  <span class="conf-high">high</span>
+                  Confidence: <span class="conf-low">low (&lt; {CONFIDENCE_LOW * 100} %)</span>{' '}
+                  <span class="conf-mid">medium</span> <span class="conf-high">high</span>
                 </p>
               )}
               {a.confidence === null && <p class="hint">No per-field confidence from this backend.</p>}
@@ -177,7 +188,10 @@ export function ItemScreen({ runId, requestId, query, me }: { runId: string | nu
                     <tbody>
                       {a.checks.map((c, i) => (
                         <tr key={i} class={c.ok === false ? 'failed' : undefined}>
-                          <th scope="row">{c.id}{c.rule ? ` (${c.rule})` : ''}</th>
+                          <th scope="row">
+                            {c.id}
+                            {c.rule ? ` (${c.rule})` : ''}
+                          </th>
                           <td>{c.ok === true ? 'passed' : c.ok === false ? 'FAILED' : 'could not run'}</td>
                           <td>{value(c.expected)}</td>
                           <td>{value(c.actual)}</td>
@@ -193,7 +207,9 @@ export function ItemScreen({ runId, requestId, query, me }: { runId: string | nu
                   <h3 id="schema-title">Schema errors</h3>
                   <ul class="errors">
                     {a.schema_errors.map((e, i) => (
-                      <li key={i}>{typeof e === 'string' ? e : `${e.path ?? e.instancePath ?? ''} ${e.message ?? JSON.stringify(e)}`}</li>
+                      <li key={i}>
+                        {typeof e === 'string' ? e : `${e.path ?? e.instancePath ?? ''} ${e.message ?? JSON.stringify(e)}`}
+                      </li>
                     ))}
                   </ul>
                 </section>
@@ -211,7 +227,9 @@ export function ItemScreen({ runId, requestId, query, me }: { runId: string | nu
                   <h3 id="history-title">Error history</h3>
                   <ol>
                     {a.error_history.map((h, i) => (
-                      <li key={i}>{value((h as Record<string, unknown>).code)}: {value((h as Record<string, unknown>).message)}</li>
+                      <li key={i}>
+                        {value((h as Record<string, unknown>).code)}: {value((h as Record<string, unknown>).message)}
+                      </li>
                     ))}
                   </ol>
                 </section>

@@ -16,7 +16,16 @@ interface BatchArtifact {
   outcome?: string | null;
   created_at?: string;
   finished_at?: string | null;
-  summary?: { total: number; ok: number; err: number; canceled?: number; needs_review?: number; schema_valid?: number; timings_ms?: Record<string, number | null> | null; [k: string]: unknown };
+  summary?: {
+    total: number;
+    ok: number;
+    err: number;
+    canceled?: number;
+    needs_review?: number;
+    schema_valid?: number;
+    timings_ms?: Record<string, number | null> | null;
+    [k: string]: unknown;
+  };
   eval?: Record<string, unknown> | null;
   cost?: unknown;
   error?: { code?: string; message?: string } | null;
@@ -177,7 +186,10 @@ export function RunScreen({ runId, query }: { runId: string; query: URLSearchPar
       <div class="filters" role="group" aria-label="Item filters">
         <label>
           Status{' '}
-          <select value={filter.status ?? ''} onChange={(e) => setFilter({ status: (e.target as HTMLSelectElement).value || undefined })}>
+          <select
+            value={filter.status ?? ''}
+            onChange={(e) => setFilter({ status: (e.target as HTMLSelectElement).value || undefined })}
+          >
             <option value="">all</option>
             <option value="ok">ok</option>
             <option value="error">error</option>
@@ -250,7 +262,13 @@ export function RunScreen({ runId, query }: { runId: string; query: URLSearchPar
                   <td>
                     <ReviewBadge needsReview={it.needs_review} />
                   </td>
-                  <td>{it.schema_valid === undefined ? '—' : it.schema_valid ? 'valid' : `invalid (${it.schema_errors?.length ?? 0})`}</td>
+                  <td>
+                    {it.schema_valid === undefined
+                      ? '—'
+                      : it.schema_valid
+                        ? 'valid'
+                        : `invalid (${it.schema_errors?.length ?? 0})`}
+                  </td>
                   <td>{it.error ? `${it.error.code}: ${it.error.message}` : '—'}</td>
                   <td class="num">{ms(it.timings_ms?.total ?? null)}</td>
                 </tr>

@@ -45,7 +45,9 @@ export function UploadScreen() {
     setError(null);
     setPhase('uploading');
     try {
-      const session = await openSession(picked.map((p) => ({ name: p.name, mime_type: mimeOf(p.file), size_bytes: p.file.size })));
+      const session = await openSession(
+        picked.map((p) => ({ name: p.name, mime_type: mimeOf(p.file), size_bytes: p.file.size })),
+      );
       await pool(picked, PARALLEL_PUTS, async (p, i) => {
         update(i, { state: 'uploading' });
         try {
@@ -140,7 +142,11 @@ export function UploadScreen() {
                     <progress max={1} value={p.progress} aria-label={`Upload progress of ${p.name}`} />
                     <span class="file-state">{p.state === 'failed' ? `failed: ${p.error}` : p.state}</span>
                     {phase === 'choose' && (
-                      <button type="button" aria-label={`Remove ${p.name}`} onClick={() => setPicked(picked.filter((_, j) => j !== i))}>
+                      <button
+                        type="button"
+                        aria-label={`Remove ${p.name}`}
+                        onClick={() => setPicked(picked.filter((_, j) => j !== i))}
+                      >
                         Remove
                       </button>
                     )}
