@@ -13,6 +13,12 @@ import { bodyText, byLabel, byRole, launchBrowser, shot, waitForText } from '../
 import { makeReceiptPage } from '../support/documents.ts';
 import { type TestStack, startTestStack } from '../support/local-stack.ts';
 
+// Browser globals, used only inside page.evaluate callbacks (the Node program has no DOM lib).
+declare const document: any;
+declare const location: any;
+declare const sessionStorage: any;
+declare const localStorage: any;
+
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -95,7 +101,7 @@ describe('the web UI in Chromium', () => {
   test('upload three receipts by session, watch the job finish and land on the run', async () => {
     await (await byRole(page, 'link', 'Upload')).click();
     await byRole(page, 'heading', 'Upload receipts and invoices');
-    const input = (await byLabel(page, 'Choose files')) as ElementHandle<HTMLInputElement>;
+    const input = (await byLabel(page, 'Choose files')) as ElementHandle<any>;
     await input.uploadFile(...['corner-shop.png', 'cafe.png', 'hardware.png'].map((n) => join(filesDir, n)));
     await byRole(page, 'progressbar', 'Upload progress of cafe.png');
     await page.select('#task', 'receipt_fields_v1');
@@ -126,10 +132,10 @@ describe('the web UI in Chromium', () => {
   test('the run page shows the summary and the items table', async () => {
     await byRole(page, 'heading', `Run ${runId}`);
     await page.waitForSelector('::-p-aria([name="Items"][role="table"])');
-    const rows = await page.$$eval('table.items tbody tr', (trs) => trs.map((tr) => (tr as HTMLElement).innerText));
+    const rows = await page.$$eval('table.items tbody tr', (trs: any[]) => trs.map((tr) => (tr as any).innerText));
     expect(rows).toHaveLength(3);
     expect(rows.map((r) => r.split('\t')[1])).toEqual(['cafe.png', 'corner-shop.png', 'hardware.png']);
-    const summary = await page.$eval('[aria-label="Run summary"]', (e) => (e as HTMLElement).innerText);
+    const summary = await page.$eval('[aria-label="Run summary"]', (e) => (e as any).innerText);
     expect(summary).toMatch(/Items\s+3/);
     expect(summary).toMatch(/OK\s+3/);
     await shot(page, '05-run');
@@ -144,7 +150,7 @@ describe('the web UI in Chromium', () => {
     // Two items per server page, so item 2 → item 3 crosses a page.
     await page.goto(`${s.url}/#/runs/${encodeURIComponent(runId)}?limit=2`);
     await page.waitForSelector('table.items tbody tr');
-    expect(await page.$$eval('table.items tbody tr', (trs) => trs.length)).toBe(2);
+    expect(await page.$$eval('table.items tbody tr', (trs: any[]) => trs.length)).toBe(2);
     // Keyboard in the table: ↓ then Enter opens the second item.
     await page.focus('table.items');
     await page.keyboard.press('ArrowDown');
@@ -152,14 +158,10 @@ describe('the web UI in Chromium', () => {
     await waitForText(page, 'Item 2 of this list');
     // The image by its text alternative; loaded means the presigned GET passed the CSP and the bucket.
     const img = await page.waitForSelector('img[alt^="Page 1 of the input as the model saw it"]', { timeout: 15_000 });
-    await page.waitForFunction(
-      (el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth > 0,
-      { timeout: 15_000 },
-      img,
-    );
-    expect(await img!.evaluate((e) => new URL((e as HTMLImageElement).src).origin)).not.toBe(new URL(s.url).origin);
+    await page.waitForFunction((el) => (el as any).complete && (el as any).naturalWidth > 0, { timeout: 15_000 }, img);
+    expect(await img!.evaluate((e) => new URL((e as any).src).origin)).not.toBe(new URL(s.url).origin);
     await page.waitForSelector('::-p-aria([name="Fields"][role="table"])');
-    const fields = await page.$eval('table.fields', (t) => (t as HTMLElement).innerText);
+    const fields = await page.$eval('table.fields', (t) => (t as any).innerText);
     expect(fields).toMatch(/Field\s+Value/);
     expect(fields.split('\n').length).toBeGreaterThan(2);
     await (await byRole(page, 'button', 'Zoom in')).click();

@@ -4,6 +4,12 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type ElementHandle, type Page } from 'puppeteer-core';
 
+// Browser globals, used only inside page.evaluate callbacks (the Node program has no DOM lib).
+declare const document: any;
+declare const location: any;
+declare const sessionStorage: any;
+declare const localStorage: any;
+
 /** Where the screenshots go (gitignored); the README lists what each shows. */
 export const SCREENSHOTS_DIR = join(import.meta.dirname, '..', '..', 'test-results', 'ui');
 
@@ -31,20 +37,20 @@ export async function shot(page: Page, name: string): Promise<void> {
 }
 
 /** The element with this role and accessible name (puppeteer's ARIA query). */
-export async function byRole(page: Page, role: string, name: string, timeout = 15_000): Promise<ElementHandle<Element>> {
+export async function byRole(page: Page, role: string, name: string, timeout = 15_000): Promise<ElementHandle<any>> {
   const el = await page.waitForSelector(`::-p-aria([name="${name}"][role="${role}"])`, { timeout });
   if (!el) throw new Error(`no ${role} named "${name}"`);
   return el;
 }
 
 /** The form control a <label> with exactly this text labels (as a person reads the form). */
-export async function byLabel(page: Page, label: string, timeout = 15_000): Promise<ElementHandle<Element>> {
+export async function byLabel(page: Page, label: string, timeout = 15_000): Promise<ElementHandle<any>> {
   const handle = await page.waitForFunction(
-    (text: string) => [...document.querySelectorAll('label')].find((l) => l.textContent?.trim() === text)?.control ?? null,
+    (text: string) => [...document.querySelectorAll('label')].find((l: any) => l.textContent?.trim() === text)?.control ?? null,
     { timeout },
     label,
   );
-  const el = handle.asElement() as ElementHandle<Element> | null;
+  const el = handle.asElement() as ElementHandle<any> | null;
   if (!el) throw new Error(`no control labelled "${label}"`);
   return el;
 }
