@@ -167,6 +167,11 @@ describe('the web UI in Chromium', () => {
     await (await byRole(page, 'button', 'Zoom in')).click();
     await waitForText(page, '125 %');
     await shot(page, '07-item');
+    // A tablet in portrait: the image stacks above the fields, nothing needs sideways scrolling.
+    await page.setViewport({ width: 820, height: 1180 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= 820)).toBe(true);
+    await shot(page, '07b-item-tablet');
+    await page.setViewport({ width: 1280, height: 860 });
 
     await page.keyboard.press('n');
     await waitForText(page, 'Item 3 of this list');

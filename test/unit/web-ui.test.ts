@@ -7,6 +7,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { staticFileFor } from '../../infra/local/static-site.ts';
 import { webContentSecurityPolicy, webSecurityHeaders } from '../../infra/web-headers.ts';
 import { ApiError } from '../../web/src/api.ts';
+import { confidenceClass, failedPointers } from '../../web/src/components/fields.tsx';
 import { POLL_BASE_MS, POLL_MAX_MS, nextDelayMs } from '../../web/src/poll.ts';
 import { parseHash } from '../../web/src/router.ts';
 import { mimeOf, uniqueNames } from '../../web/src/uploads.ts';
@@ -83,5 +84,24 @@ describe('local static site', () => {
     expect(csp).not.toContain('unsafe-inline');
     expect(webSecurityHeaders([], { https: false })['Strict-Transport-Security']).toBeUndefined();
     expect(webSecurityHeaders([], { https: true })['Strict-Transport-Security']).toMatch(/max-age=31536000/);
+  });
+});
+
+describe('field signals', () => {
+  test('confidence bands around the display threshold; none without a confidence', () => {
+    expect(confidenceClass(0.42, 0.8)).toBe('conf-low');
+    expect(confidenceClass(0.85, 0.8)).toBe('conf-mid');
+    expect(confidenceClass(0.97, 0.8)).toBe('conf-high');
+    expect(confidenceClass(undefined, 0.8)).toBe('');
+  });
+
+  test('only failed checks mark their fields; checks that could not run do not', () => {
+    const marked = failedPointers([
+      { id: 'total_formula', ok: false, fields: ['/total', '/subtotal'] },
+      { id: 'line_amount', ok: true, fields: ['/line_items/0/amount'] },
+      { id: 'date_valid', ok: null, fields: ['/date'] },
+    ]);
+    expect([...marked].sort()).toEqual(['/subtotal', '/total']);
+    expect(failedPointers(null).size).toBe(0);
   });
 });
