@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { staticFileFor } from '../../infra/local/static-site.ts';
 import { webContentSecurityPolicy, webSecurityHeaders } from '../../infra/web-headers.ts';
-import { ApiError } from '../../web/src/api.ts';
-import { confidenceClass, failedPointers } from '../../web/src/components/fields.tsx';
-import { POLL_BASE_MS, POLL_MAX_MS, nextDelayMs } from '../../web/src/poll.ts';
-import { parseHash } from '../../web/src/router.ts';
-import { mimeOf, uniqueNames } from '../../web/src/uploads.ts';
+import { ApiError } from '../../web/src/api-error.ts';
+import { confidenceClass, failedPointers } from '../../web/src/field-signals.ts';
+import { POLL_BASE_MS, POLL_MAX_MS, nextDelayMs } from '../../web/src/backoff.ts';
+import { parseHash } from '../../web/src/routes.ts';
+import { mimeOf, uniqueNames } from '../../web/src/file-names.ts';
 
 const site = mkdtempSync(join(tmpdir(), 'ocrlty-site-'));
 mkdirSync(join(site, 'sub'));

@@ -1,20 +1,9 @@
 // The one way the UI talks to the API: same origin, Bearer key from the session, errors in the API's
 // own shape ({error: {code, message}, request_id}) turned into ApiError.
+import { ApiError } from './api-error.ts';
 import { storedKey } from './session.ts';
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-    /** Seconds, from Retry-After (429, 503 while a GPU starts). */
-    readonly retryAfterS?: number,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
+export { ApiError };
 
 /** Called on any 401 so the app can go back to the sign-in page with a message. */
 let onUnauthorized: (err: ApiError) => void = () => undefined;

@@ -1,19 +1,8 @@
 // Live polling that backs off: doubles the wait on 429/503 (or waits Retry-After), resets after a success,
 // stops when the caller says it is done or the component goes away.
 import { useEffect, useRef } from 'preact/hooks';
-import { ApiError } from './api.ts';
-
-export const POLL_BASE_MS = 1000;
-export const POLL_MAX_MS = 30_000;
-
-/** The next wait after a failure: Retry-After when given, else twice the last wait, capped. */
-export function nextDelayMs(lastMs: number, err: unknown): number {
-  if (err instanceof ApiError && (err.status === 429 || err.status === 503)) {
-    if (err.retryAfterS !== undefined) return Math.min(POLL_MAX_MS, err.retryAfterS * 1000);
-    return Math.min(POLL_MAX_MS, Math.max(POLL_BASE_MS, lastMs) * 2);
-  }
-  return Math.min(POLL_MAX_MS, Math.max(POLL_BASE_MS, lastMs) * 2);
-}
+import { ApiError } from './api-error.ts';
+import { POLL_BASE_MS, nextDelayMs } from './backoff.ts';
 
 /**
  * Calls `tick` now and again after each answer until it returns true (done). `onError` sees each failure;

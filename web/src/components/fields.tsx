@@ -1,28 +1,7 @@
 // The fields read from a document: scalars as a list, line items as a table; each value coloured by the
 // model's confidence and marked when a failed check names it (JSON Pointers, DESIGN §17).
 import { value } from '../format.ts';
-import type { Check } from '../types.ts';
-
-export interface FieldSignals {
-  confidence: Record<string, number> | null | undefined;
-  failed: Set<string>;
-  review: Set<string>;
-  threshold: number;
-}
-
-/** Low / medium / high by confidence; no class when the backend gave no confidence. */
-export function confidenceClass(c: number | undefined, threshold: number): string {
-  if (c === undefined) return '';
-  if (c < threshold) return 'conf-low';
-  if (c < (1 + threshold) / 2) return 'conf-mid';
-  return 'conf-high';
-}
-
-export function failedPointers(checks: Check[] | null | undefined): Set<string> {
-  const s = new Set<string>();
-  for (const c of checks ?? []) if (c.ok === false) for (const f of c.fields ?? []) s.add(f);
-  return s;
-}
+import { type FieldSignals, confidenceClass } from '../field-signals.ts';
 
 function escapePointer(k: string): string {
   return k.replace(/~/g, '~0').replace(/\//g, '~1');
