@@ -221,5 +221,16 @@ describe('the web UI in Chromium', () => {
     await page.waitForSelector('::-p-aria([role="alert"])');
     expect(await bodyText(page)).toMatch(/HTTP 404/);
     await shot(page, '10-other-owner');
+
+    // A key revoked while signed in: the next call's 401 sends the reviewer back to sign in, key forgotten.
+    await run(process.execPath, ['bin/ocrlty.mjs', 'keys', 'revoke', '--key-id', 'ui-other-owner'], {
+      cwd: ROOT,
+      env: { ...process.env, LOCAL_DATA_DIR: s.stack.dataDir },
+    });
+    await page.goto(`${s.url}/#/jobs`);
+    await byLabel(page, 'API key');
+    await waitForText(page, 'Your API key is no longer accepted');
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    await shot(page, '11-key-revoked');
   });
 });

@@ -10,6 +10,8 @@ import type { Job } from '../types.ts';
 export function JobsScreen() {
   const [jobs, setJobs] = useState<Job[] | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // Polling stops once nothing moves; Refresh looks again (e.g. for a job started elsewhere).
+  const [round, setRound] = useState(0);
 
   usePoll(
     async () => {
@@ -20,13 +22,18 @@ export function JobsScreen() {
       return !page.jobs.some((j) => ACTIVE.has(j.status));
     },
     (err) => setError(messageOf(err)),
-    [],
+    [round],
   );
 
   const replace = (j: Job) => setJobs((list) => list?.map((x) => (x.job_id === j.job_id ? j : x)) ?? null);
   return (
     <section aria-labelledby="jobs-title">
-      <h1 id="jobs-title">Jobs</h1>
+      <div class="title-row">
+        <h1 id="jobs-title">Jobs</h1>
+        <button type="button" onClick={() => setRound((r) => r + 1)}>
+          Refresh
+        </button>
+      </div>
       {error && (
         <p class="notice" role="status">
           {error}
