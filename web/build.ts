@@ -1,7 +1,7 @@
 // Builds the reviewers' web UI (web/src, Preact) into static files in web/dist with esbuild: called by
 // `npm start`, the test setup and the CDK app, so the folder is never stale and never committed.
 import { buildSync } from 'esbuild';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,10 +17,17 @@ export function taskIds(): string[] {
     .sort();
 }
 
+/** Writes through a temporary name and a rename: a stack serving the folder never reads half a file. */
+function writeAtomically(file: string, content: Uint8Array | string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, content);
+  renameSync(tmp, file);
+}
+
 /** Bundles web/src into web/dist (index.html, app.js, app.css); synchronous so the CDK app can call it. */
 export function buildWeb(outdir: string = WEB_DIST): string {
   mkdirSync(outdir, { recursive: true });
-  buildSync({
+  const result = buildSync({
     entryPoints: [join(WEB_ROOT, 'src', 'main.tsx')],
     outfile: join(outdir, 'app.js'),
     bundle: true,
@@ -32,9 +39,11 @@ export function buildWeb(outdir: string = WEB_DIST): string {
     jsxImportSource: 'preact',
     define: { __TASK_IDS__: JSON.stringify(taskIds()) },
     logLevel: 'warning',
+    write: false,
   });
-  writeFileSync(join(outdir, 'app.css'), readFileSync(join(WEB_ROOT, 'src', 'app.css')));
-  writeFileSync(join(outdir, 'index.html'), readFileSync(join(WEB_ROOT, 'index.html')));
+  for (const f of result.outputFiles) writeAtomically(f.path, f.contents);
+  writeAtomically(join(outdir, 'app.css'), readFileSync(join(WEB_ROOT, 'src', 'app.css')));
+  writeAtomically(join(outdir, 'index.html'), readFileSync(join(WEB_ROOT, 'index.html')));
   return outdir;
 }
 
