@@ -1,4 +1,4 @@
-// The reviewers' web UI in a real browser (headless Chromium) against one local stack with the mock model:
+// The reviewers' web UI in a real browser (headless Chromium) against one local stack with the fake vLLM:
 // sign in with a key from the CLI, upload three receipts, watch the job, open the run and an item (its page
 // image beside the fields), walk the queue with the keyboard across server pages, filter by needs-review,
 // and check that another owner's key sees none of it. Screenshots land in test-results/ui/.
@@ -11,6 +11,7 @@ import type { Browser, ElementHandle, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { bodyText, byLabel, byRole, launchBrowser, shot, waitForText } from '../support/browser.ts';
 import { makeReceiptPage } from '../support/documents.ts';
+import { type FakeVllm, startFakeVllm } from '../support/fake-vllm.ts';
 import { type TestStack, startTestStack } from '../support/local-stack.ts';
 
 // Browser globals, used only inside page.evaluate callbacks (the Node program has no DOM lib).
@@ -23,6 +24,7 @@ const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
 
 let s: TestStack;
+let fake: FakeVllm;
 let browser: Browser;
 let page: Page;
 let filesDir: string;
@@ -50,7 +52,9 @@ async function signIn(key: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  s = await startTestStack();
+  fake = await startFakeVllm();
+  // The fake model can be slowed (latencyMs) so a job runs long enough to cancel it.
+  s = await startTestStack({ VLLM_BASE_URL: fake.url, VLLM_API_KEY: 'test-vllm-key' });
   filesDir = mkdtempSync(join(tmpdir(), 'ocrlty-ui-files-'));
   for (const [i, name] of ['corner-shop.png', 'cafe.png', 'hardware.png'].entries()) {
     writeFileSync(
@@ -66,6 +70,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await s?.close();
+  await fake?.close();
   rmSync(filesDir, { recursive: true, force: true });
 });
 
@@ -210,6 +215,28 @@ describe('the web UI in Chromium', () => {
     await shot(page, '09-jobs');
   });
 
+  test('a running upload job can be canceled from its progress, and the run says so', async () => {
+    fake.latencyMs = 1500;
+    await page.goto(`${s.url}/#/upload`);
+    const input = (await byLabel(page, 'Choose files')) as ElementHandle<any>;
+    await input.uploadFile(...['corner-shop.png', 'cafe.png', 'hardware.png', 'corner-shop.png'].map((n) => join(filesDir, n)));
+    // The same file twice gets a name of its own in the session.
+    await byRole(page, 'progressbar', 'Upload progress of corner-shop (2).png');
+    await (await byRole(page, 'button', 'Upload and run')).click();
+    const cancel = await page.waitForSelector('button[aria-label^="Cancel job"]', { timeout: 30_000 });
+    const jobId = (await cancel!.evaluate((b: any) => b.getAttribute('aria-label') as string)).replace('Cancel job ', '');
+    await cancel!.click();
+    await page.waitForFunction(() => /^#\/runs\/[^/?]+/.test(location.hash), { timeout: 60_000 });
+    fake.latencyMs = 0;
+    const job = (await s.call('GET', `/v1/jobs/${jobId}`, { key: reviewerKey })).body;
+    expect(job).toMatchObject({ status: 'canceled', cancel_requested: true });
+    // Cooperative: items already in flight (all four may be, in parallel) finish; the job ends canceled.
+    expect(job.progress.total).toBe(4);
+    await page.waitForSelector('[aria-label="Run summary"]');
+    expect(await page.$eval('[aria-label="Run summary"]', (e: any) => e.innerText as string)).toMatch(/canceled/);
+    await shot(page, '10-run-canceled');
+  });
+
   test("a second owner's key sees none of it", async () => {
     await (await byRole(page, 'button', 'Sign out')).click();
     await waitForText(page, 'Signed out.');
@@ -220,7 +247,7 @@ describe('the web UI in Chromium', () => {
     await page.goto(`${s.url}/#/runs/${encodeURIComponent(runId)}`);
     await page.waitForSelector('::-p-aria([role="alert"])');
     expect(await bodyText(page)).toMatch(/HTTP 404/);
-    await shot(page, '10-other-owner');
+    await shot(page, '11-other-owner');
 
     // A key revoked while signed in: the next call's 401 sends the reviewer back to sign in, key forgotten.
     await run(process.execPath, ['bin/ocrlty.mjs', 'keys', 'revoke', '--key-id', 'ui-other-owner'], {
@@ -231,6 +258,6 @@ describe('the web UI in Chromium', () => {
     await byLabel(page, 'API key');
     await waitForText(page, 'Your API key is no longer accepted');
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
-    await shot(page, '11-key-revoked');
+    await shot(page, '12-key-revoked');
   });
 });
