@@ -111,19 +111,19 @@ describe('the web UI in Chromium', () => {
     await byRole(page, 'progressbar', 'Upload progress of cafe.png');
     await page.select('#task', 'receipt_fields_v1');
     await shot(page, '03-upload-chosen');
+    // A model slow enough that the job's live progress is on screen for a moment.
+    fake.latencyMs = 700;
     await (await byRole(page, 'button', 'Upload and run')).click();
 
-    // The job section shows live progress, then the app opens the run.
-    await page.waitForFunction(
-      () => /^#\/runs\/[^/]+$/.test(location.hash) || document.body.innerText.includes('The run opens when the job ends'),
-      {
-        timeout: 30_000,
-      },
-    );
-    if (!/^#\/runs\//.test(await page.evaluate(() => location.hash))) await shot(page, '04-upload-job-progress');
+    // The job section shows live progress (a labelled progress bar, counts), then the app opens the run.
+    await waitForText(page, 'The run opens when the job ends');
+    await page.waitForSelector('progress[aria-label^="Progress of job"]');
+    await waitForText(page, 'of 3 done');
+    await shot(page, '04-upload-job-progress');
     await page.waitForFunction(() => /^#\/runs\/[^/?]+/.test(location.hash), { timeout: 60_000 });
     runId = decodeURIComponent((await page.evaluate(() => location.hash)).replace(/^#\/runs\//, '').split('?')[0]!);
     expect(runId).not.toBe('');
+    fake.latencyMs = 0;
 
     // The bucket got the three files the browser PUT, and the run holds three ok items.
     const items = await s.call('GET', `/v1/runs/${runId}/items`, { key: reviewerKey });

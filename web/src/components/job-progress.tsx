@@ -23,14 +23,15 @@ export function JobProgress({ job, onChange }: { job: Job; onChange: (j: Job) =>
   return (
     <div class="job">
       <div class="job-head">
-        <Badge label={job.status} /> {job.outcome && <Badge label={job.outcome} />} <span class="muted-text">{p.stage}</span>
+        <Badge label={job.status} /> {job.outcome && job.outcome !== job.status && <Badge label={job.outcome} />}{' '}
+        {active && <span class="muted-text">{p.stage}</span>}
       </div>
       <progress max={Math.max(1, p.total)} value={p.done} aria-label={`Progress of job ${job.job_id}`} />
       <p class="counts" aria-live="polite">
         {p.done} of {p.total} done · {p.ok} ok · {p.err} errors
         {p.needs_review !== undefined ? ` · ${p.needs_review} need review` : ''}
         {p.canceled ? ` · ${p.canceled} canceled` : ''}
-        {p.current ? ` · now: ${p.current}` : ''}
+        {active && p.current ? ` · now: ${p.current}` : ''}
       </p>
       {active && (
         <button type="button" onClick={cancel} disabled={job.cancel_requested} aria-label={`Cancel job ${job.job_id}`}>
