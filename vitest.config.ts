@@ -9,6 +9,7 @@ export default defineConfig({
     maxWorkers: 2,
     reporters: ['default', './test/summary-reporter.ts'],
     // Validates every response the local stack gave against /openapi.json after the run (see the file).
-    globalSetup: ['./test/support/openapi-guard.ts'],
+    // Builds web/ into web/dist (the UI the local stack serves) first.
+    globalSetup: ['./test/support/web-build.ts', './test/support/openapi-guard.ts'],
   },
 });

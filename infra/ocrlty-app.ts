@@ -8,6 +8,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { readSettings, type Settings } from './settings.ts';
 import { DataStack } from './stacks/data-stack.ts';
 import { ServiceStack, type ServiceStackProps } from './stacks/service-stack.ts';
+import { WebStack } from './stacks/web-stack.ts';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -29,10 +30,15 @@ export interface OcrltyApp {
   settings: Settings;
   data: DataStack;
   service: ServiceStack;
+  web: WebStack;
 }
 
-/** Stack names: `OcrltyData-<stage>` and `OcrltyService-<stage>`. */
-export const stackNames = (stage: string) => ({ data: `OcrltyData-${stage}`, service: `OcrltyService-${stage}` });
+/** Stack names: `OcrltyData-<stage>`, `OcrltyService-<stage>` and `OcrltyWeb-<stage>`. */
+export const stackNames = (stage: string) => ({
+  data: `OcrltyData-${stage}`,
+  service: `OcrltyService-${stage}`,
+  web: `OcrltyWeb-${stage}`,
+});
 
 export function buildOcrltyApp(opts: BuildOptions = {}): OcrltyApp {
   const app =
@@ -61,10 +67,17 @@ export function buildOcrltyApp(opts: BuildOptions = {}): OcrltyApp {
     description: `OCRlty ${settings.stage}: API, functions, workflows, alarms`,
     ...opts.overrides,
   });
+  // The reviewers' UI and, on its origin, the API (reads the service stack's API; nothing points back).
+  const web = new WebStack(app, names.web, {
+    settings,
+    api: service.http.api,
+    ...(env ? { env } : {}),
+    description: `OCRlty ${settings.stage}: web UI (S3 + CloudFront) in front of the API`,
+  });
   Tags.of(app).add('project', 'ocrlty');
   Tags.of(app).add('stage', settings.stage);
   if (opts.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { app, settings, data, service };
+  return { app, settings, data, service, web };
 }
 
 /** cdk.json's "context" block: feature flags and per-stage defaults. */

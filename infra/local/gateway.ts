@@ -17,6 +17,7 @@ import { makeLogger } from '../../functions/adapters/logger.ts';
 import { loadConfig } from '../../functions/config.ts';
 import type { Logger } from '../../functions/core/ports.ts';
 import { corsHeaders, originOf, preflightHeaders } from '../../functions/http/cors.ts';
+import { type StaticSite, serveStatic } from './static-site.ts';
 
 /** API Gateway's hard cap on a request body. */
 const API_GATEWAY_MAX_BODY = 10 * 1024 * 1024;
@@ -32,6 +33,8 @@ export interface GatewayOptions {
   onAccess?: (entry: { method: string; path: string; status: number; ms: number; requestId: string }) => void;
   /** Called with every answer, the gateway's own errors included: tests record them to check the OpenAPI document. */
   onResponse?: (entry: RecordedResponse) => void;
+  /** The built web UI, served for GET/HEAD paths no route matches (`/`, `/app.js`, …). */
+  site?: StaticSite;
 }
 
 /** One answer as a client saw it; `routeId` is null when no route matched. */
@@ -117,6 +120,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     }
     const found = findRoute(method, url.pathname);
     routeId = found?.route.id ?? null;
+    if (!found && opts.site && serveStatic(req, res, opts.site, url.pathname)) return;
     if (!found) {
       await drain(req);
       const known = ROUTES.some((r) => matchPath(r.path, url.pathname));

@@ -6,10 +6,13 @@ import { createKey } from '../../functions/core/auth/manage-keys.ts';
 import { DataFolderBusyError } from './data-lock.ts';
 import { loadLocalEnv } from './local-env.ts';
 import { startLocalStack } from './stack.ts';
+import { buildWeb } from '../../web/build.ts';
 
 async function main(): Promise<void> {
   // The same loader the CLI uses: .env, LOCAL_DATA_DIR, PORT, HOST.
   const { dataDir, port, host, envFile } = loadLocalEnv();
+  // The reviewers' UI is served at / from a fresh build (web/dist is not committed).
+  buildWeb();
   const stack = await startLocalStack({ dataDir, port, host });
   // Ctrl-C from here on closes the emulators and releases the data folder's lock.
   let stopping = false;
@@ -35,6 +38,7 @@ async function main(): Promise<void> {
 
   const lines = [
     `OCRlty local stack is up: ${stack.url}`,
+    `  web UI:    ${stack.url}/ (sign in with an API key)`,
     `  data:      ${dataDir}`,
     `  config:    ${envFile ?? 'environment only (no .env)'}`,
     `  model:     ${config.inference.backend}${config.inference.backend === 'vllm' ? ` (${config.inference.baseUrl}, ${config.inference.model})` : ''}`,

@@ -13,6 +13,7 @@ import { type Gateway, startGateway } from './gateway.ts';
 import { startEmulatorThread } from './emulator-worker.ts';
 import { PROJECT_ROOT } from './local-env.ts';
 import { LocalWorkflowStarter } from './local-workflow.ts';
+import { defaultWebDist } from './static-site.ts';
 import { applyLocalUploadCors, originsOf } from './upload-cors.ts';
 
 export const REPO_ROOT = PROJECT_ROOT;
@@ -26,6 +27,8 @@ export interface LocalStackOptions {
   env?: Record<string, string | undefined>;
   onAccess?: Parameters<typeof startGateway>[0]['onAccess'];
   onResponse?: Parameters<typeof startGateway>[0]['onResponse'];
+  /** The built web UI to serve at `/`. @default web/dist */
+  webDist?: string;
 }
 
 export interface LocalStack {
@@ -144,6 +147,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       ...(opts.host ? { host: opts.host } : {}),
       ...(opts.onAccess ? { onAccess: opts.onAccess } : {}),
       ...(opts.onResponse ? { onResponse: opts.onResponse } : {}),
+      // The reviewers' UI on the same origin; presigned links point at s3rver, which its CSP allows.
+      site: { dir: opts.webDist ?? defaultWebDist(REPO_ROOT), bucketOrigins: [s3.endpoint] },
     });
     // A browser (the UI, served from the gateway's origin) PUTs straight to s3rver: give it the same CORS rule R2 gets.
     await applyLocalUploadCors(s3.endpoint, LOCAL_BUCKET, [
