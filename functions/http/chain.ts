@@ -17,6 +17,7 @@ import {
   errorBody,
 } from '../core/errors.ts';
 import type { Logger } from '../core/ports.ts';
+import { dict } from '../core/safe-keys.ts';
 import { type RouteDefinition, routeById } from '../routes.ts';
 import { corsHeaders, originOf } from './cors.ts';
 import { jsonBodyError } from './json-body.ts';
@@ -173,7 +174,8 @@ function headerValue(headers: APIGatewayProxyEvent['headers'] | null | undefined
 }
 
 function buildRequest(event: APIGatewayProxyEvent, route: RouteDefinition, requestId: string, config: Config): HttpRequest {
-  const headers: Record<string, string> = {};
+  // Header names are the client's: a prototype-free map (issue 9 #2).
+  const headers = dict<string>();
   for (const [k, v] of Object.entries(event.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
   const principal = principalFrom(event);
   if (route.scope !== 'none') {

@@ -2,6 +2,7 @@
 import { Ajv } from 'ajv';
 import runEvalSchema from '../../schemas/api/run-eval-request.schema.json' with { type: 'json' };
 import { ValidationError } from '../core/errors.ts';
+import { LISTED_PROBLEMS, boundedProblems, shownKey } from './bounded-problems.ts';
 import type { RunItemStatus } from '../core/batch/job-model.ts';
 import type { ArtifactKind } from '../core/ports.ts';
 
@@ -26,7 +27,12 @@ const ALLOWED = {
 function onlyKnown(query: Record<string, string>, allowed: readonly string[]): void {
   const unknown = Object.keys(query).filter((k) => !allowed.includes(k));
   if (unknown.length > 0) {
-    throw new ValidationError(`Unknown query parameter${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, { allowed });
+    const { message, details } = boundedProblems(
+      `Unknown query parameter${unknown.length > 1 ? 's' : ''}: `,
+      unknown.slice(0, LISTED_PROBLEMS).map(shownKey),
+      unknown.length,
+    );
+    throw new ValidationError(message, { allowed, ...details });
   }
 }
 

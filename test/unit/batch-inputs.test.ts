@@ -3,7 +3,7 @@
 import { describe, expect, test } from 'vitest';
 import {
   dataRootPath,
-  globToRegExp,
+  compileGlob,
   normaliseExts,
   safeRelativePath,
   selectsImage,
@@ -61,23 +61,41 @@ describe('dataRootPath (seed-style absolute paths)', () => {
 
 describe('glob and exts', () => {
   test('** crosses folders, * and ? stay within one, {a,b} alternates, dots are literal', () => {
-    const all = globToRegExp('**/*');
+    const all = compileGlob('**/*');
     expect(['a.png', 'x/y/a.png'].every((p) => all.test(p))).toBe(true);
-    const top = globToRegExp('*.png');
+    const top = compileGlob('*.png');
     expect(top.test('a.png')).toBe(true);
     expect(top.test('x/a.png')).toBe(false);
-    expect(globToRegExp('receipt_??.{png,jpg}').test('receipt_07.jpg')).toBe(true);
-    expect(globToRegExp('a.png').test('aXpng')).toBe(false);
-    expect(globToRegExp('img/**/r*.png').test('img/r1.png')).toBe(true);
-    expect(globToRegExp('img/**/r*.png').test('img/2025/01/r1.png')).toBe(true);
+    expect(compileGlob('receipt_??.{png,jpg}').test('receipt_07.jpg')).toBe(true);
+    expect(compileGlob('a.png').test('aXpng')).toBe(false);
+    expect(compileGlob('img/**/r*.png').test('img/r1.png')).toBe(true);
+    expect(compileGlob('img/**/r*.png').test('img/2025/01/r1.png')).toBe(true);
+  });
+
+  test('the linear matcher agrees with the glob grammar on edge cases', () => {
+    expect(compileGlob('**').test('a/b/c.png')).toBe(true);
+    expect(compileGlob('**/').test('a/')).toBe(true);
+    expect(compileGlob('{a,}b.png').test('b.png')).toBe(true);
+    expect(compileGlob('{a,}b.png').test('ab.png')).toBe(true);
+    expect(compileGlob('x,y}.png').test('x,y}.png')).toBe(true);
+    expect(compileGlob('{a,{b}.png').test('{b.png')).toBe(true);
+    expect(compileGlob('?').test('/')).toBe(false);
+    expect(compileGlob('*').test('')).toBe(true);
+    expect(() => compileGlob('{a,b')).toThrowError(expect.objectContaining({ statusCode: 400 }));
+    expect(() => compileGlob('*'.repeat(257))).toThrowError(expect.objectContaining({ statusCode: 400 }));
+  });
+
+  test('a pathological glob is matched without backtracking', () => {
+    const glob = compileGlob(`${'{*,*}'.repeat(50)}Q`);
+    for (let i = 0; i < 100; i++) expect(glob.test(`receipt_${'x'.repeat(200)}_${i}.png`)).toBe(false);
   });
 
   test('extensions are normalised and matched case-insensitively', () => {
     expect(normaliseExts(['.PNG', 'jpg', 'png'])).toEqual(['png', 'jpg']);
     expect(normaliseExts(undefined)).toEqual(['png', 'jpg', 'jpeg', 'webp', 'pdf', 'tif', 'tiff', 'heic', 'heif']);
     expect(() => normaliseExts(['p/ng'])).toThrow();
-    expect(selectsImage('A.JPG', globToRegExp('**/*'), ['jpg'])).toBe(true);
-    expect(selectsImage('notes.txt', globToRegExp('**/*'), ['jpg'])).toBe(false);
+    expect(selectsImage('A.JPG', compileGlob('**/*'), ['jpg'])).toBe(true);
+    expect(selectsImage('notes.txt', compileGlob('**/*'), ['jpg'])).toBe(false);
   });
 });
 

@@ -3,10 +3,10 @@
 // reserves the run_id (409 on reuse), stages what Step Functions cannot carry in R2, and starts the workflow.
 import { dayOf, inputsPrefixRel, isValidId, stagingPrefixRel } from '../artifact-keys.ts';
 import { type Principal, canAccess } from '../auth/api-keys.ts';
-import { dataPrefix, dataRootPath, globToRegExp, normaliseExts } from './data-root.ts';
+import { dataPrefix, dataRootPath, compileGlob, normaliseExts } from './data-root.ts';
 import { ConflictError, NotFoundError, PayloadTooLargeError, TooManyFilesError, ValidationError } from '../errors.ts';
 import { type ExtractRequest, type ExtractRequestDeps, inputFromRequest } from '../extract/extract-request.ts';
-import { listDataImages, persistedInputs } from './prepare-batch.ts';
+import { LISTING_BUDGET, listDataImages, persistedInputs } from './prepare-batch.ts';
 import { type BatchInput, type GroundTruthRef, type JobRecord } from './job-model.ts';
 import type { JobDeps } from './job-deps.ts';
 import { launchJob, newJobId } from './jobs.ts';
@@ -177,7 +177,7 @@ export async function createDirBatch(deps: JobDeps, principal: Principal, body: 
   const task = deps.tasks.get(body.task_id);
   const imagesDir = dataRootPath('images_dir', body.images_dir, deps.settings.dataRoot);
   const glob = body.glob ?? '**/*';
-  globToRegExp(glob);
+  compileGlob(glob);
   const exts = normaliseExts(body.exts);
   const limit = body.limit ?? null;
   if (limit !== null && (!Number.isInteger(limit) || limit < 1 || limit > deps.settings.maxItems)) {
@@ -215,7 +215,15 @@ export async function createDirBatch(deps: JobDeps, principal: Principal, body: 
 }
 
 async function hasAnyImage(deps: JobDeps, source: { images_dir: string; glob: string; exts: string[] }): Promise<boolean> {
-  return (await listDataImages(deps, source, 1)).inputs.length > 0;
+  const { inputs, exhausted } = await listDataImages(deps, source, 1);
+  if (inputs.length === 0 && exhausted) {
+    throw new ValidationError(
+      `No image matching glob and exts among the first ${LISTING_BUDGET.maxScannedKeys} files (or ${LISTING_BUDGET.maxMs / 1000} s of listing) ` +
+        `under images_dir "${source.images_dir}": point images_dir at a narrower folder`,
+      { images_dir: source.images_dir, max_scanned_keys: LISTING_BUDGET.maxScannedKeys },
+    );
+  }
+  return inputs.length > 0;
 }
 
 /**

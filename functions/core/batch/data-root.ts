@@ -1,6 +1,9 @@
 // Paths under the data root (DATA_ROOT, an R2 prefix): `images_dir` and `gt_path` are relative to it and
 // may never leave it; `glob` and `exts` select the images of a server-side batch.
 import { ValidationError } from '../errors.ts';
+import type { GlobMatcher } from './glob-matcher.ts';
+
+export { compileGlob, type GlobMatcher } from './glob-matcher.ts';
 
 /**
  * Normalises a client path relative to the data root: forward slashes only, no absolute path, no `..`,
@@ -47,38 +50,6 @@ export function dataFileRel(dataRoot: string, relPath: string): string {
   return `${dataRoot}/${relPath}`;
 }
 
-/**
- * Compiles a glob (`**` any depth, `*` within one segment, `?` one character, `{a,b}` alternatives)
- * matched against the path relative to `images_dir`.
- */
-export function globToRegExp(glob: string): RegExp {
-  if (glob.length > 256) throw new ValidationError('glob is longer than 256 characters', { glob });
-  let re = '';
-  let inBraces = false;
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*') {
-      if (glob[i + 1] === '*') {
-        i++;
-        if (glob[i + 1] === '/') {
-          i++;
-          re += '(?:.*/)?';
-        } else re += '.*';
-      } else re += '[^/]*';
-    } else if (c === '?') re += '[^/]';
-    else if (c === '{' && !inBraces) {
-      inBraces = true;
-      re += '(?:';
-    } else if (c === '}' && inBraces) {
-      inBraces = false;
-      re += ')';
-    } else if (c === ',' && inBraces) re += '|';
-    else re += c.replace(/[.+^$()|[\]\\]/g, '\\$&');
-  }
-  if (inBraces) throw new ValidationError('glob has an unclosed "{"', { glob });
-  return new RegExp(`^${re}$`);
-}
-
 export const DEFAULT_IMAGE_EXTS = ['png', 'jpg', 'jpeg', 'webp', 'pdf', 'tif', 'tiff', 'heic', 'heif'] as const;
 
 /** Lower-case extensions without dots; a 400 for anything that is not a plain extension. */
@@ -96,7 +67,7 @@ export function normaliseExts(exts: readonly string[] | undefined): string[] {
 }
 
 /** True when `relPath` (relative to images_dir) matches the glob and has one of the extensions. */
-export function selectsImage(relPath: string, glob: RegExp, exts: readonly string[]): boolean {
+export function selectsImage(relPath: string, glob: GlobMatcher, exts: readonly string[]): boolean {
   const dot = relPath.lastIndexOf('.');
   const ext = dot >= 0 ? relPath.slice(dot + 1).toLowerCase() : '';
   return exts.includes(ext) && glob.test(relPath);

@@ -2,7 +2,7 @@
 // rows; also how a run's inputs are found (images under the data root, a source run's persisted inputs).
 import { STAGING_PREFIX } from '../artifact-keys.ts';
 import { ConflictError } from '../errors.ts';
-import { dataPrefix, globToRegExp, selectsImage } from './data-root.ts';
+import { dataPrefix, compileGlob, selectsImage } from './data-root.ts';
 import { type BatchInput, type JobRecord, type RunItem, itemRequestId } from './job-model.ts';
 import type { JobDeps } from './job-deps.ts';
 import { mustGetJob } from './workflow-common.ts';
@@ -71,13 +71,17 @@ async function resolveInputs(deps: JobDeps, job: JobRecord): Promise<BatchInput[
     case 'upload_session':
       return sessionInputs(deps.uploads, source.upload_id);
     case 'dir': {
-      const { inputs, truncated } = await listDataImages(
+      const { inputs, truncated, exhausted } = await listDataImages(
         deps,
         source,
         Math.min(source.limit ?? deps.settings.maxItems, deps.settings.maxItems),
       );
       if (truncated && source.limit === null) {
-        deps.logger.warn('batch_inputs_truncated', { job_id: job.jobId, max_items: deps.settings.maxItems });
+        deps.logger.warn('batch_inputs_truncated', {
+          job_id: job.jobId,
+          max_items: deps.settings.maxItems,
+          listing_budget_exhausted: exhausted === true,
+        });
         await deps.jobs.update(job.jobId, { source: { ...source, truncated: true } });
       }
       return inputs;
@@ -93,20 +97,36 @@ async function resolveInputs(deps: JobDeps, job: JobRecord): Promise<BatchInput[
   }
 }
 
-/** Images under `images_dir` (relative to the data root) that match `glob` and `exts`, in key order. */
+/**
+ * How much of the data root one listing may read: a directory far larger than any batch, or a selection
+ * that matches nothing in a huge prefix, stops here instead of holding the function to its timeout.
+ */
+export const LISTING_BUDGET = { maxScannedKeys: 200_000, maxMs: 10_000 } as const;
+
+/**
+ * Images under `images_dir` (relative to the data root) that match `glob` and `exts`, in key order.
+ * `exhausted` is true when the listing budget ran out first (the result is then also `truncated`).
+ */
 export async function listDataImages(
   deps: Pick<JobDeps, 'store' | 'settings'>,
   source: { images_dir: string; glob: string; exts: string[] },
   max: number,
-): Promise<{ inputs: BatchInput[]; truncated: boolean }> {
+  budget: { maxScannedKeys: number; maxMs: number } = LISTING_BUDGET,
+): Promise<{ inputs: BatchInput[]; truncated: boolean; exhausted?: boolean }> {
   const prefix = dataPrefix(deps.settings.dataRoot, source.images_dir);
-  const glob = globToRegExp(source.glob);
+  const glob = compileGlob(source.glob);
   const inputs: BatchInput[] = [];
+  const startedAt = Date.now();
+  let scanned = 0;
   let cursor: string | undefined;
   // A small first page when few images are wanted (the existence check at job creation wants one).
   const pageSize = Math.min(1000, Math.max(100, max));
   do {
+    if (scanned >= budget.maxScannedKeys || Date.now() - startedAt > budget.maxMs) {
+      return { inputs, truncated: true, exhausted: true };
+    }
     const page = await deps.store.list(prefix, { limit: pageSize, ...(cursor ? { cursor } : {}) });
+    scanned += page.objects.length;
     for (const o of page.objects) {
       const rel = o.rel.slice(prefix.length);
       if (!selectsImage(rel, glob, source.exts)) continue;

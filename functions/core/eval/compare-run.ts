@@ -1,6 +1,7 @@
 // Ground truth read and compared with a run's items (pure): GT records matched to run items by file
 // basename, every GT field compared after normalisation, metrics per field and overall.
 import { ValidationError } from '../errors.ts';
+import { dict, ownValue, withoutUnsafeKeys } from '../safe-keys.ts';
 import { fieldKind, isAbsent, normalisedValue, valuesMatch } from './normalise.ts';
 
 /** Keys a run item (or a GT record) may carry its image name under (seed §8.8). */
@@ -34,7 +35,9 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * `imageKey` (default "file") and has its fields under `fields`, or at its top level (then every key but
  * the image-name keys is a field).
  */
-export function parseGroundTruth(doc: unknown, imageKey: string): ParsedGroundTruth {
+export function parseGroundTruth(input: unknown, imageKey: string): ParsedGroundTruth {
+  // Field names are the client's: "__proto__", "constructor" and "prototype" are dropped here.
+  const doc = withoutUnsafeKeys(input);
   const list = Array.isArray(doc) ? doc : isRecord(doc) && Array.isArray(doc.records) ? doc.records : undefined;
   if (!list) throw new ValidationError('The ground-truth file must be a JSON list of records or an object with a "records" list');
   const records: GroundTruthRecord[] = [];
@@ -49,7 +52,9 @@ export function parseGroundTruth(doc: unknown, imageKey: string): ParsedGroundTr
     if (seen.has(basename)) return duplicates.add(basename);
     seen.add(basename);
     const nameKeys = new Set<string>([imageKey, ...ITEM_NAME_KEYS, 'fields']);
-    const fields = isRecord(r.fields) ? r.fields : Object.fromEntries(Object.entries(r).filter(([k]) => !nameKeys.has(k)));
+    const fields = dict<unknown>();
+    if (isRecord(r.fields)) Object.assign(fields, r.fields);
+    else for (const [k, v] of Object.entries(r)) if (!nameKeys.has(k)) fields[k] = v;
     records.push({ name, basename, fields });
   });
   return { records, skipped, duplicates: [...duplicates] };
@@ -148,7 +153,7 @@ export function compareRun(gt: GroundTruthRecord[], items: EvalItem[], amountTol
     else byName.set(base, item);
   }
   const gtNames = new Set(gt.map((r) => r.basename));
-  const fields: Record<string, FieldMetrics> = {};
+  const fields = dict<FieldMetrics>();
   const records: RecordResult[] = [];
   const mismatches: Mismatch[] = [];
   let exact = 0;
@@ -164,10 +169,10 @@ export function compareRun(gt: GroundTruthRecord[], items: EvalItem[], amountTol
       request_id: item.request_id ?? null,
       item_status: item.status ?? null,
       exact: true,
-      fields: {},
+      fields: dict<boolean>(),
     };
     for (const [field, expected] of Object.entries(record.fields)) {
-      const predicted = parsed[field];
+      const predicted = ownValue(parsed, field);
       const ok = valuesMatch(field, expected, predicted, amountTolerance);
       const m = (fields[field] ??= { support: 0, correct: 0, predicted: 0, accuracy: null, coverage: null });
       m.support++;
