@@ -353,9 +353,11 @@ async function evalRun(argv: string[], env: NodeJS.ProcessEnv): Promise<number> 
   if (!v.gt === !v['gt-path']) throw new ClientUsageError('eval needs --gt FILE or --gt-path PATH (one of them)');
   const runId = pos[0]!;
   const api = apiFor(v, env);
-  // Evaluation routes exist only with DEBUG_MODE: the API description says whether they do, before any upload.
-  const doc = await api.request('GET', '/openapi.json');
-  if (!doc?.paths?.['/v1/runs/{run_id}/eval'])
+  // Without DEBUG_MODE the evaluation routes answer 404 "No route for …" for every key (documented):
+  // probe that before anything is uploaded, and say what the deployment lacks.
+  const probe = await api.raw('GET', '/v1/evals/cli-probe');
+  const probed = (await probe.json().catch(() => undefined)) as { error?: { message?: string } } | undefined;
+  if (probe.status === 404 && probed?.error?.message?.startsWith('No route for'))
     throw new ApiError(
       404,
       'not_found',
