@@ -161,3 +161,17 @@ export async function dataLs(args: string[], json: boolean, env: NodeJS.ProcessE
     await target.close();
   }
 }
+
+/** One local file put at `<data root>/<rel>` (the client `eval --gt FILE` puts its ground truth this way). */
+export async function putDataFile(localPath: string, rel: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const body = readFileSync(resolve(localPath));
+  const target = await openDataTarget('eval', env);
+  try {
+    const path = dataRootPath('gt_path', rel, target.dataRoot);
+    const type = CONTENT_TYPES[extname(localPath).toLowerCase()] ?? 'application/octet-stream';
+    await target.store.putBytes(dataFileRel(target.dataRoot, path), body, type, { overwrite: true });
+    return path;
+  } finally {
+    await target.close();
+  }
+}

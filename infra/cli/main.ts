@@ -9,6 +9,8 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { AppError } from '../../functions/core/errors.ts';
 import { DataFolderBusyError } from '../local/data-lock.ts';
+import { CLIENT_GROUPS, CLIENT_USAGE, clientCommand } from './client/commands.ts';
+import { ClientUsageError, exitCodeOf } from './client/errors.ts';
 import { DataUsageError, dataLs, dataPut } from './data.ts';
 import { type KeysOptions, KeysUsageError, keysCommand } from './keys.ts';
 
@@ -18,6 +20,8 @@ const USAGE = `Usage:
   ocrlty keys revoke --key-id ID [--json]
   ocrlty data put LOCAL_DIR [PREFIX] [--json]
   ocrlty data ls [PREFIX] [--json]
+Client commands (HTTP to any deployment; \`ocrlty COMMAND --help\` for each):
+${CLIENT_USAGE}
 
 Configuration is read as \`npm start\` reads it: .env in the current folder, then the environment.
 
@@ -31,7 +35,12 @@ data: the files server-side batches read (images_dir, gt_path) live in the bucke
   (DATA_ROOT, default "data/"). put copies LOCAL_DIR's files under <data root>/PREFIX/ (PREFIX defaults to
   the folder's name); then send "images_dir": "PREFIX". ls lists what is there, as images_dir and gt_path
   name it. Local data folder by default; with S3_BUCKET set, that R2 bucket (S3_ENDPOINT_URL,
-  R2_ACCESS_KEY_ID, R2_SECRET_ACCESS_KEY, S3_PREFIX as the functions read them).`;
+  R2_ACCESS_KEY_ID, R2_SECRET_ACCESS_KEY, S3_PREFIX as the functions read them).
+
+client commands: --api-url / --api-key, else OCRLTY_API_URL / OCRLTY_API_KEY, else
+  $XDG_CONFIG_HOME/ocrlty/config.json (~/.config/ocrlty/config.json) {"api_url", "api_key"}; URL default
+  http://127.0.0.1:8080. --json for scripts. Exit codes: 0 ok, 1 the run had failed items, 2 usage,
+  3 API or auth error, 4 network or timeout.`;
 
 class UsageError extends Error {}
 
@@ -46,6 +55,10 @@ function parse<T>(args: string[], options: NonNullable<ParseArgsConfig['options'
 
 async function run(argv: string[]): Promise<void> {
   const [group, command, ...rest] = argv;
+  if (group && CLIENT_GROUPS.includes(group)) {
+    process.exitCode = await clientCommand(group, argv.slice(1));
+    return;
+  }
   if (group === undefined || group === '--help' || group === '-h' || group === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return;
@@ -69,6 +82,14 @@ async function run(argv: string[]): Promise<void> {
 }
 
 run(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof ClientUsageError) {
+    process.stderr.write(`ocrlty: ${err.message} (ocrlty ${process.argv[2]} --help)\n`);
+    process.exit(2);
+  }
+  if (CLIENT_GROUPS.includes(process.argv[2] ?? '')) {
+    process.stderr.write(`ocrlty: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(exitCodeOf(err));
+  }
   if (err instanceof UsageError || err instanceof KeysUsageError || err instanceof DataUsageError) {
     process.stderr.write(`ocrlty: ${err.message}\n\n${USAGE}\n`);
     process.exit(2);
